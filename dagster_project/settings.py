@@ -1,0 +1,44 @@
+"""Configuration in one place: every knob is an environment variable.
+
+The dbt profile (``dbt_project/profiles.yml``) reads the same variables, so
+Dagster, dbt and the CLI always agree on where the exports and the warehouse
+are and which target is in use.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+DEFAULT_EXPORTS_DIR = PROJECT_ROOT / "seeds"
+DEFAULT_DUCKDB_PATH = PROJECT_ROOT / "warehouse" / "trustqa.duckdb"
+# First day of the daily partitions: exports dated before it cannot be loaded.
+DEFAULT_PARTITIONS_START = "2025-01-01"
+TARGETS = ("duckdb", "snowflake")
+
+
+@dataclass(frozen=True)
+class Settings:
+    exports_dir: Path
+    duckdb_path: Path
+    target: str
+    partitions_start: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        target = os.environ.get("TRUSTQA_TARGET", "duckdb")
+        if target not in TARGETS:
+            raise ValueError(f"TRUSTQA_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
+        return cls(
+            exports_dir=Path(os.environ.get("TRUSTQA_EXPORTS_DIR", DEFAULT_EXPORTS_DIR)).resolve(),
+            duckdb_path=Path(os.environ.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve(),
+            target=target,
+            partitions_start=os.environ.get("TRUSTQA_PARTITIONS_START", DEFAULT_PARTITIONS_START),
+        )
+
+
+def settings() -> Settings:
+    return Settings.from_env()
