@@ -1,0 +1,198 @@
+"""Row-level contract rules, compiled to SQL.
+
+Every rule is one SQL condition evaluated by DuckDB over all records of a
+file at once (no Python loop per row). ``failures_sql`` builds a list
+expression that holds, for each record, every rule it breaks as
+``'<rule>: <detail>'``; a record with an empty list is good.
+
+Rule names (what ``quarantine.<table>.rule`` holds) are documented in
+``RULES``; the README lists them too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dagster_project.contract import Column, Table
+
+RULES: dict[str, str] = {
+    "file_name_not_a_date": "the file name is not <YYYY-MM-DD>.<csv|jsonl> with a real date (whole file)",
+    "not_utf8": "the file is not valid UTF-8 (whole file; raw text shows bytes as \\xNN)",
+    "header_mismatch": "the CSV header does not hold exactly the table's columns (whole file)",
+    "unparseable_row": "the record cannot be parsed (bad quoting, not a JSON object)",
+    "missing_column": "the record lacks a column or JSON field of the table",
+    "extra_column": "the record has a column or JSON field the table does not have",
+    "truncated_last_line": "the file's last line has no line terminator: it was cut off",
+    "null_key": "the key is null or empty",
+    "null_updated_at": "updated_at is null or empty",
+    "wrong_type": "a value does not have the column's type (integer, boolean, decimal, number, timestamp, array)",
+    "timestamp_without_offset": "a timestamp has no UTC offset",
+    "unknown_enum": "a value is not one of the column's accepted values",
+    "invalid_format": "a value does not match the column's format (e.g. ISO-3166 alpha-2 country)",
+    "updated_at_after_file_day": "updated_at lies after the end of the file's export day (UTC)",
+    "duplicate_key_in_file": "the key occurs more than once in this file (every such row is quarantined)",
+}
+
+# ISO-8601 date-time; the offset is what the contract insists on.
+_ISO_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+ISO_WITH_OFFSET = "^" + _ISO_DATETIME + r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
+ISO_WITHOUT_OFFSET = "^" + _ISO_DATETIME + "$"
+INTEGER = r"^-?[0-9]+$"
+DECIMAL_2 = r"^-?[0-9]+(\.[0-9]{1,2})?$"
+
+# DuckDB json_type() names accepted for each column kind in JSON Lines.
+JSON_TYPES: dict[str, tuple[str, ...]] = {
+    "string": ("VARCHAR",),
+    "timestamp": ("VARCHAR",),
+    "integer": ("BIGINT", "UBIGINT"),
+    "boolean": ("BOOLEAN",),
+    "number": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "decimal": ("BIGINT", "UBIGINT", "DOUBLE"),
+    "string_list": ("ARRAY",),
+}
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _shown(col: str) -> str:
+    """A value as shown in a rule's detail: quoted and cut to 60 characters."""
+    return f"'''' || left({col}, 60) || ''''"
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    condition: str  # true when the record breaks the rule
+    detail: str  # SQL expression (string) describing the failure
+
+    def as_case(self) -> str:
+        return f"case when {self.condition} then '{self.rule}: ' || {self.detail} end"
+
+
+def _type_checks(column: Column, file_format: str) -> list[Check]:
+    c = column.name
+    if file_format == "jsonl":
+        accepted = ", ".join(quote_literal(t) for t in JSON_TYPES[column.kind])
+        checks = [
+            Check(
+                "wrong_type",
+                f"{c}__jtype not in ('NULL', {accepted})",
+                f"'{c} is a JSON ' || lower({c}__jtype) || ', expected {column.kind}'",
+            )
+        ]
+        if column.kind == "string_list":
+            checks.append(
+                Check(
+                    "wrong_type",
+                    f"{c}__jtype = 'ARRAY' and len(list_filter(json_type({c}::json, '$[*]'), lambda t: t <> 'VARCHAR')) > 0",
+                    f"'{c} must be an array of strings'",
+                )
+            )
+        return checks
+    patterns = {"integer": INTEGER, "decimal": DECIMAL_2}
+    if column.kind in patterns:
+        return [
+            Check(
+                "wrong_type",
+                f"{c} is not null and not regexp_full_match({c}, {quote_literal(patterns[column.kind])})",
+                f"'{c}=' || {_shown(c)} || ' is not {'an integer' if column.kind == 'integer' else 'a decimal with at most 2 places'}'",
+            )
+        ]
+    if column.kind == "boolean":
+        return [Check("wrong_type", f"{c} not in ('true', 'false')", f"'{c}=' || {_shown(c)} || ' is not true/false'")]
+    if column.kind == "number":
+        return [Check("wrong_type", f"try_cast({c} as double) is null and {c} is not null", f"'{c}=' || {_shown(c)} || ' is not a number'")]
+    return []
+
+
+def _timestamp_checks(column: Column) -> list[Check]:
+    c = column.name
+    return [
+        Check(
+            "timestamp_without_offset",
+            f"regexp_full_match({c}, {quote_literal(ISO_WITHOUT_OFFSET)})",
+            f"'{c}=' || {_shown(c)} || ' has no UTC offset'",
+        ),
+        Check(
+            "wrong_type",
+            f"{c} is not null and not regexp_full_match({c}, {quote_literal(ISO_WITHOUT_OFFSET)}) "
+            f"and (not regexp_full_match({c}, {quote_literal(ISO_WITH_OFFSET)}) or try_cast({c} as timestamptz) is null)",
+            f"'{c}=' || {_shown(c)} || ' is not an ISO-8601 timestamp'",
+        ),
+    ]
+
+
+def _value_checks(column: Column) -> list[Check]:
+    c = column.name
+    checks: list[Check] = []
+    if column.values is not None:
+        accepted = ", ".join(quote_literal(v) for v in column.values)
+        checks.append(
+            Check(
+                "unknown_enum",
+                f"{c} is not null and {c} not in ({accepted})",
+                f"'{c}=' || {_shown(c)} || ' not in ({', '.join(column.values)})'",
+            )
+        )
+    if column.pattern is not None:
+        checks.append(
+            Check(
+                "invalid_format",
+                f"{c} is not null and not regexp_full_match({c}, {quote_literal(column.pattern)})",
+                f"'{c}=' || {_shown(c)} || ' does not match {column.pattern.replace(chr(39), '')}'",
+            )
+        )
+    return checks
+
+
+def column_checks(table: Table, file_format: str) -> list[Check]:
+    """Checks on one record's values, in the order their rules are reported."""
+    checks = [
+        Check("null_key", f"{table.key} is null", f"'{table.key} is null'"),
+        Check("null_updated_at", "updated_at is null", "'updated_at is null'"),
+    ]
+    for column in table.columns:
+        checks += _type_checks(column, file_format)
+        if column.kind == "timestamp":
+            checks += _timestamp_checks(column)
+        checks += _value_checks(column)
+    checks.append(
+        Check(
+            "updated_at_after_file_day",
+            "regexp_full_match(updated_at, " + quote_literal(ISO_WITH_OFFSET) + ") "
+            "and try_cast(updated_at as timestamptz) >= (_export_date + 1)::timestamp at time zone 'UTC'",
+            "'updated_at=' || " + _shown("updated_at") + " || ' is after the end of ' || strftime(_export_date, '%Y-%m-%d') || ' UTC'",
+        )
+    )
+    return checks
+
+
+def failures_sql(table: Table, file_format: str) -> str:
+    """A DuckDB list of every rule the record breaks (parse, value and duplicate rules)."""
+    cases = [
+        "case when _parse_rule is not null then _parse_rule || ': ' || coalesce(_parse_detail, '') end",
+    ]
+    cases += [
+        f"case when _parse_rule is null then {check.as_case()} end" for check in column_checks(table, file_format)
+    ]
+    cases.append(
+        "case when _parse_rule is null and _key_count > 1 then "
+        f"'duplicate_key_in_file: {table.key}=' || {_shown(table.key)} || ' occurs ' || _key_count || ' times in this file' end"
+    )
+    return "list_filter([\n    " + ",\n    ".join(cases) + "\n  ], lambda f: f is not null)"
+
+
+def typed_value_sql(column: Column) -> str:
+    """Cast a validated text value to the raw table's column type."""
+    c = column.name
+    if column.kind == "integer":
+        return f"cast({c} as bigint)"
+    if column.kind == "boolean":
+        return f"cast({c} as boolean)"
+    if column.kind == "decimal":
+        return f"cast({c} as decimal(18, 2))"
+    if column.kind == "number":
+        return f"cast({c} as double)"
+    return c
