@@ -23,14 +23,15 @@ import duckdb
 from dagster_project.contract import Table
 from dagster_project.loading.rules import quote_literal
 
-# DuckDB reject error types -> contract rules.
+# DuckDB reject error types -> contract rules, most telling first (one broken
+# record can raise several: an unterminated quote also leaves columns missing).
 _REJECT_RULES = {
-    "MISSING COLUMNS": "missing_column",
-    "TOO MANY COLUMNS": "extra_column",
     "UNQUOTED VALUE": "unparseable_row",
-    "LINE SIZE OVER MAXIMUM": "unparseable_row",
     "INVALID STATE": "unparseable_row",
+    "LINE SIZE OVER MAXIMUM": "unparseable_row",
     "INVALID ENCODING": "not_utf8",
+    "TOO MANY COLUMNS": "extra_column",
+    "MISSING COLUMNS": "missing_column",
     "CAST": "wrong_type",
 }
 
@@ -122,13 +123,16 @@ def load_csv_records(con: duckdb.DuckDBPyConnection, path: Path, table: Table, h
     if not _map_records(con, parity=True):
         _map_records(con, parity=False)
     rule_case = " ".join(f"when {quote_literal(k)} then {quote_literal(v)}" for k, v in _REJECT_RULES.items())
+    rank_case = " ".join(f"when {quote_literal(k)} then {i}" for i, k in enumerate(_REJECT_RULES))
     values = ", ".join(f"nullif(g.{c}, '') as {c}" for c in table.column_names)
     nulls = ", ".join(f"null::varchar as {c}" for c in table.column_names)
     con.execute(
         f"""
         create or replace temp table _records as
         with rejects as (
-            select line, min(error_type::varchar) as error_type, min(error_message) as message,
+            select line,
+                   arg_min(error_type::varchar, case error_type::varchar {rank_case} else 99 end) as error_type,
+                   arg_min(error_message, case error_type::varchar {rank_case} else 99 end) as message,
                    min(csv_line) as csv_line
             from _csv_rejects group by line
         ),

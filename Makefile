@@ -1,0 +1,38 @@
+# trustqa front door. `make run` then `make test` from a fresh clone (Python 3.11 and make).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
+
+.PHONY: run test ui parse lint clean
+
+## run: set up, load the bundled sample (seeds/) and build every asset into warehouse/trustqa.duckdb
+run: $(STAMP) $(MANIFEST)
+	$(BIN)/trustqa materialize --exports seeds --warehouse warehouse/trustqa.duckdb
+
+## test: the whole test suite
+test: $(STAMP) $(MANIFEST)
+	$(BIN)/python -m pytest
+
+## ui: the Dagster UI on http://127.0.0.1:3000
+ui: $(STAMP) $(MANIFEST)
+	$(BIN)/trustqa ui
+
+## parse: refresh the dbt manifest the Dagster assets are built from
+parse: $(MANIFEST)
+
+$(MANIFEST): $(STAMP) $(DBT_SOURCES)
+	$(BIN)/python -c "from dagster_project.dbt_project import prepare_manifest; prepare_manifest()"
+
+# Reinstall only when the pinned lock or the package metadata changed.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}: set PYTHON=/path/to/python3.11"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+clean:
+	rm -rf warehouse dbt_project/target dbt_project/logs .dagster_home

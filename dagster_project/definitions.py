@@ -1,0 +1,16 @@
+"""The trustqa code location (``workspace.yaml`` and ``dagster dev`` load this module)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.defs.dbt_assets import trustqa_dbt
+from dagster_project.defs.jobs import nightly_job
+from dagster_project.defs.raw_assets import raw_assets
+from dagster_project.defs.resources import build_resources
+
+defs = dg.Definitions(
+    assets=[*raw_assets, trustqa_dbt],
+    jobs=[nightly_job],
+    resources=build_resources(),
+)

@@ -1,0 +1,1 @@
+"""Dagster definitions of trustqa, one module per kind of object."""

@@ -1,0 +1,45 @@
+"""Resources: where the exports are and the warehouse connection (one writer)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from dagster_dbt import DbtCliResource
+
+from dagster_project.dbt_project import dbt_executable, dbt_project
+from dagster_project.loading.loader import connect
+from dagster_project.settings import settings
+
+# Every asset that writes the DuckDB file runs in this pool (limit 1: one writer).
+WAREHOUSE_POOL = "trustqa_warehouse"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The DuckDB warehouse file and the folder of raw exports."""
+
+    duckdb_path: str
+    exports_dir: str
+
+    @property
+    def exports_path(self) -> Path:
+        return Path(self.exports_dir)
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = connect(Path(self.duckdb_path))
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def build_resources() -> dict[str, object]:
+    config = settings()
+    return {
+        "warehouse": WarehouseResource(duckdb_path=str(config.duckdb_path), exports_dir=str(config.exports_dir)),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
+    }

@@ -1,0 +1,65 @@
+"""Run the nightly job in-process over every export day of a folder (what ``trustqa materialize`` does)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from dagster_project.loading.export_files import export_days
+
+
+class PipelineError(RuntimeError):
+    """The run could not start or did not succeed; the message says why."""
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    days: tuple[dt.date, dt.date]
+    failures: list[str] = field(default_factory=list)  # "<step>: <error>"
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>"
+
+
+def run_nightly(exports_dir: Path, instance: dg.DagsterInstance) -> RunOutcome:
+    """Materialise every asset for the range of export days found in ``exports_dir``.
+
+    The environment (``TRUSTQA_EXPORTS_DIR``, ``TRUSTQA_DUCKDB_PATH``) must
+    already point at the folder and warehouse: Dagster definitions read it.
+    """
+    days = export_days(exports_dir)
+    if not days:
+        raise PipelineError(f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)")
+    from dagster_project.defs.jobs import NIGHTLY_JOB_NAME
+    from dagster_project.defs.partitions import daily_exports
+    from dagster_project.definitions import defs
+
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    keys = set(daily_exports.get_partition_keys())
+    outside = [d for d in (first, last) if d not in keys]
+    if outside:
+        raise PipelineError(
+            f"export day(s) {', '.join(outside)} outside the daily partitions "
+            f"({daily_exports.start.date()} to today); set TRUSTQA_PARTITIONS_START earlier"
+        )
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    result = job.execute_in_process(
+        instance=instance,
+        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        raise_on_error=False,
+    )
+    outcome = RunOutcome(success=result.success, days=(days[0], days[-1]))
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            outcome.failures.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            outcome.checks_passed += 1
+        else:
+            outcome.checks_failed.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}")
+    return outcome

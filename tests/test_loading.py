@@ -1,0 +1,228 @@
+"""Raw loading: known rows load exactly, reloads replace, bad input is quarantined with file, line and rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dagster_project.contract import table
+from dagster_project.loading.loader import UnreadableExportFile, connect, load_days
+from tests.export_builder import csv_text, export_path, jsonl_text, write_export
+
+DAY = dt.date(2026, 11, 1)
+LOADED_AT = dt.datetime(2026, 11, 2, 3, 0)
+
+ORDER = {
+    "order_id": "o1",
+    "buyer_id": "u1",
+    "seller_id": "u2",
+    "show_id": "s1",
+    "category": "sneakers",
+    "amount_usd": "10.50",
+    "placed_at": "2026-11-01T10:00:00Z",
+    "status": "placed",
+    "payment_method": "card",
+    "updated_at": "2026-11-01T10:00:00Z",
+}
+TICKET = {
+    "ticket_id": 7,
+    "requester_user_id": "u1",
+    "subject": "Where is my order?",
+    "description": "Please mail me at a@example.com",
+    "channel": "chat",
+    "queue": "general",
+    "category": "sneakers",
+    "priority": "normal",
+    "status": "new",
+    "tags": ["shipping", "vip"],
+    "created_at": "2026-11-01T09:00:00-05:00",
+    "updated_at": "2026-11-01T09:00:00.250-05:00",
+}
+
+
+def load(root: Path, table_name: str, days=(DAY,)):
+    with connect(root / "w.duckdb") as con:
+        return load_days(con, table(table_name), root, list(days), LOADED_AT)
+
+
+def query(root: Path, sql: str):
+    with connect(root / "w.duckdb") as con:
+        return con.execute(sql).fetchall()
+
+
+def quarantined(root: Path, table_name: str):
+    return query(root, f"select _source_line, rule from quarantine.{table_name} order by _source_file, _source_line")
+
+
+def test_known_rows_load_exactly(tmp_path):
+    write_export(
+        tmp_path,
+        "users",
+        "2026-11-01",
+        [
+            {"user_id": "u1", "email": "a@example.com", "display_name": 'Ann "the, seller"', "country": "US",
+             "signup_at": "2026-10-01T08:00:00+02:00", "is_seller": "true", "seller_tier": "top",
+             "verification_status": "id_verified", "updated_at": "2026-11-01T08:00:00+02:00"},
+            {"user_id": "u2", "display_name": "two\nlines", "is_seller": "false",
+             "verification_status": "unverified", "updated_at": "2026-11-01T23:59:59.999999Z"},
+        ],
+    )
+    write_export(tmp_path, "tickets", "2026-11-01", [TICKET, {**TICKET, "ticket_id": 8, "tags": None}])
+
+    assert load(tmp_path, "users").loaded == 2
+    assert load(tmp_path, "tickets").loaded == 2
+
+    users = query(tmp_path, "select user_id, display_name, country, is_seller, seller_tier, signup_at, "
+                            "_export_date, _source_file, _source_line, _loaded_at from raw.users order by user_id")
+    assert users == [
+        ("u1", 'Ann "the, seller"', "US", True, "top", "2026-10-01T08:00:00+02:00",
+         DAY, "marketplace/users/2026-11-01.csv", 2, LOADED_AT),
+        # the multi-line display name makes u2's record start on physical line 3
+        ("u2", "two\nlines", None, False, None, None, DAY, "marketplace/users/2026-11-01.csv", 3, LOADED_AT),
+    ]
+    tickets = query(tmp_path, "select ticket_id, tags, created_at, updated_at, _source_line from raw.tickets order by 1")
+    assert tickets == [
+        (7, '["shipping","vip"]', "2026-11-01T09:00:00-05:00", "2026-11-01T09:00:00.250-05:00", 1),
+        (8, None, "2026-11-01T09:00:00-05:00", "2026-11-01T09:00:00.250-05:00", 2),
+    ]
+    assert query(tmp_path, "select count(*) from quarantine.users")[0][0] == 0
+
+
+def test_reloading_a_day_replaces_it(tmp_path):
+    write_export(tmp_path, "orders", "2026-11-01", [ORDER, {**ORDER, "order_id": "o2", "amount_usd": "3"}])
+    write_export(tmp_path, "orders", "2026-11-02", [{**ORDER, "status": "shipped", "updated_at": "2026-11-02T01:00:00Z"}])
+    load(tmp_path, "orders", [DAY, DAY + dt.timedelta(days=1)])
+    load(tmp_path, "orders", [DAY])  # same day again: no duplicates
+    assert query(tmp_path, "select _export_date, order_id, amount_usd from raw.orders order by 1, 2") == [
+        (DAY, "o1", Decimal("10.50")),
+        (DAY, "o2", Decimal("3.00")),
+        (DAY + dt.timedelta(days=1), "o1", Decimal("10.50")),
+    ]
+    # the file of day 1 is corrected: reloading day 1 replaces its rows, day 2 is untouched
+    write_export(tmp_path, "orders", "2026-11-01", [{**ORDER, "amount_usd": "11.00"}])
+    load(tmp_path, "orders", [DAY])
+    assert query(tmp_path, "select _export_date, order_id, amount_usd from raw.orders order by 1, 2") == [
+        (DAY, "o1", Decimal("11.00")),
+        (DAY + dt.timedelta(days=1), "o1", Decimal("10.50")),
+    ]
+
+
+GOOD_ORDER_LINE = csv_text("orders", [ORDER]).splitlines()[1]
+HEADER = csv_text("orders", []).strip()
+
+
+def order_line(**changes) -> str:
+    return csv_text("orders", [{**ORDER, **changes}]).splitlines()[1]
+
+
+def ticket_line(**changes) -> str:
+    return jsonl_text("tickets", [{**TICKET, **changes}]).strip()
+
+
+# (name, table, file name, file bytes, expected quarantine [(line, rule)], rows loaded)
+BAD_INPUT = [
+    ("unparseable CSV row", "orders", "2026-11-01.csv",
+     f'{HEADER}\n{GOOD_ORDER_LINE}\no9,u1,"u2"x,s1\n'.encode(), [(3, "unparseable_row")], 1),
+    ("unparseable JSON line", "tickets", "2026-11-01.jsonl",
+     f'{ticket_line()}\n{{"ticket_id": 8,\n'.encode(), [(2, "unparseable_row")], 1),
+    ("CSV row missing a column", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2').rsplit(',', 1)[0]}\n".encode(), [(3, "missing_column")], 1),
+    ("CSV row with an extra column", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{order_line(order_id='o2')},x\n{GOOD_ORDER_LINE}\n".encode(), [(2, "extra_column")], 1),
+    ("JSON object missing a field", "tickets", "2026-11-01.jsonl",
+     f'{ticket_line()}\n{{"ticket_id": 9, "updated_at": "2026-11-01T10:00:00Z"}}\n'.encode(), [(2, "missing_column")], 1),
+    ("JSON object with an extra field", "tickets", "2026-11-01.jsonl",
+     f'{ticket_line()[:-1]}, "mood": "ok"}}\n{ticket_line(ticket_id=9)}\n'.encode(), [(1, "extra_column")], 1),
+    ("CSV wrong type", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{order_line(order_id='o2', amount_usd='12.345')}\n{GOOD_ORDER_LINE}\n".encode(), [(2, "wrong_type")], 1),
+    ("JSON wrong type (integer as string)", "tickets", "2026-11-01.jsonl",
+     f'{ticket_line(ticket_id="9")}\n{ticket_line()}\n'.encode(), [(1, "wrong_type")], 1),
+    ("unknown enum value", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', status='lost')}\n".encode(), [(3, "unknown_enum")], 1),
+    ("timestamp without offset", "tickets", "2026-11-01.jsonl",
+     f'{ticket_line(created_at="2026-11-01T09:00:00")}\n{ticket_line(ticket_id=9)}\n'.encode(),
+     [(1, "timestamp_without_offset")], 1),
+    ("null key", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{order_line(order_id=None)}\n{GOOD_ORDER_LINE}\n".encode(), [(2, "null_key")], 1),
+    ("null updated_at", "tickets", "2026-11-01.jsonl",
+     f'{ticket_line()}\n{ticket_line(ticket_id=9, updated_at=None)}\n'.encode(), [(2, "null_updated_at")], 1),
+    ("updated_at after the end of the file's day", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', updated_at='2026-11-01T20:00:00-04:00')}\n".encode(),
+     [(3, "updated_at_after_file_day")], 1),
+    ("duplicate key inside one file: every such row", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{order_line(order_id='o2')}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', status='shipped')}\n".encode(),
+     [(2, "duplicate_key_in_file"), (4, "duplicate_key_in_file")], 1),
+    ("file whose name is not a date: each data line", "orders", "2026-11-31.csv",
+     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')}\n".encode(),
+     [(2, "file_name_not_a_date"), (3, "file_name_not_a_date")], 0),
+    ("file whose name is not a date, with no data lines: recorded once", "tickets", "latest.jsonl",
+     b"", [(None, "file_name_not_a_date")], 0),
+    ("truncated last line", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')[:-9]}".encode(), [(3, "truncated_last_line")], 1),
+    ("truncated last JSON line", "tickets", "2026-11-01.jsonl",
+     f"{ticket_line()}\n{ticket_line(ticket_id=9)[:-20]}".encode(), [(2, "truncated_last_line")], 1),
+    ("file that is not UTF-8: each data line", "orders", "2026-11-01.csv",
+     f"{HEADER}\n{GOOD_ORDER_LINE}\n".encode() + order_line(order_id="o2", show_id="caf\xe9").encode("latin-1") + b"\n",
+     [(2, "not_utf8"), (3, "not_utf8")], 0),
+    ("CSV header missing a column: each data line", "orders", "2026-11-01.csv",
+     (HEADER.replace(",payment_method", "") + "\n" + GOOD_ORDER_LINE + "\n").encode(), [(2, "header_mismatch")], 0),
+]
+
+
+@pytest.mark.parametrize(("case", "table_name", "file_name", "content", "expected", "loaded"), BAD_INPUT,
+                         ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_is_quarantined_with_its_rule(tmp_path, case, table_name, file_name, content, expected, loaded):
+    path = export_path(tmp_path, table_name, "2026-11-01").with_name(file_name)
+    path.write_bytes(content)
+    result = load(tmp_path, table_name)
+    assert quarantined(tmp_path, table_name) == expected
+    assert query(tmp_path, f"select count(*) from raw.{table_name}")[0][0] == loaded == result.loaded
+    files = query(tmp_path, f"select distinct _source_file from quarantine.{table_name}")
+    assert files == [(path.relative_to(tmp_path).as_posix(),)]
+    # detail and raw text say what was wrong and keep the line (nothing is lost)
+    details = query(tmp_path, f"select detail, raw_text from quarantine.{table_name} where _source_line is not null")
+    for detail, raw_text in details:
+        assert detail and raw_text
+    # a second load of the same day changes nothing
+    load(tmp_path, table_name)
+    assert quarantined(tmp_path, table_name) == expected
+
+
+def test_quarantine_detail_names_the_value(tmp_path):
+    export_path(tmp_path, "orders", "2026-11-01").write_text(
+        f"{HEADER}\n{order_line(status='lost')}\n", encoding="utf-8"
+    )
+    load(tmp_path, "orders")
+    [(rule, detail, raw_text)] = query(tmp_path, "select rule, detail, raw_text from quarantine.orders")
+    assert rule == "unknown_enum"
+    assert "status='lost' not in (placed, shipped, delivered, cancelled, refunded)" in detail
+    assert raw_text == order_line(status="lost")
+
+
+def test_valid_oddities_load(tmp_path):
+    """A byte-order mark, CRLF line ends, blank lines and an empty file are all valid."""
+    export_path(tmp_path, "orders", "2026-11-01").write_bytes(
+        b"\xef\xbb\xbf" + f"{HEADER}\r\n\r\n{GOOD_ORDER_LINE}\r\n\r\n".encode()
+    )
+    export_path(tmp_path, "tickets", "2026-11-01").write_bytes(f"\n{ticket_line()}\r\n\n".encode())
+    export_path(tmp_path, "users", "2026-11-01").write_bytes(b"")
+    assert load(tmp_path, "orders").loaded == 1
+    assert load(tmp_path, "tickets").loaded == 1
+    assert load(tmp_path, "users").loaded == 0
+    assert query(tmp_path, "select _source_line from raw.orders") == [(3,)]
+    assert query(tmp_path, "select _source_line from raw.tickets") == [(2,)]
+    for name in ("orders", "tickets", "users"):
+        assert quarantined(tmp_path, name) == []
+
+
+def test_unreadable_file_fails_the_partition_and_changes_nothing(tmp_path):
+    write_export(tmp_path, "orders", "2026-11-01", [ORDER])
+    load(tmp_path, "orders")
+    export_path(tmp_path, "orders", "2026-11-02").mkdir()  # a "file" that cannot be read
+    write_export(tmp_path, "orders", "2026-11-01", [ORDER, {**ORDER, "order_id": "o2"}])
+    with pytest.raises(UnreadableExportFile, match=r"marketplace/orders/2026-11-02\.csv: cannot read export file"):
+        load(tmp_path, "orders", [DAY, DAY + dt.timedelta(days=1)])
+    assert query(tmp_path, "select order_id from raw.orders") == [("o1",)]  # rolled back: day 1 as before
