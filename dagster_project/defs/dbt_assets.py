@@ -4,7 +4,6 @@
 asset check on its model, and a failing test stops the models downstream of it.
 """
 
-from __future__ import annotations
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets

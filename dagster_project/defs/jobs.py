@@ -1,10 +1,12 @@
-"""Jobs: the nightly job materialises every asset for a range of export days."""
+"""Jobs: the nightly job materialises every asset for a range of export days.
+
+Its partitions (daily, by export date) are those of the raw assets it selects.
+"""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from dagster_project.defs.partitions import daily_exports
 
 NIGHTLY_JOB_NAME = "trustqa_nightly"
 
@@ -12,7 +14,6 @@ NIGHTLY_JOB_NAME = "trustqa_nightly"
 nightly_job = dg.define_asset_job(
     NIGHTLY_JOB_NAME,
     selection=dg.AssetSelection.all(),
-    partitions_def=daily_exports,
     executor_def=dg.in_process_executor,
     description="Load the export days of the partition range into raw, then build staging, intermediate and marts.",
 )

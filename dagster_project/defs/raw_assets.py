@@ -1,6 +1,5 @@
 """One daily-partitioned asset per raw export table: ``raw/<table>``."""
 
-from __future__ import annotations
 
 import datetime as dt
 
@@ -53,7 +52,6 @@ def build_raw_asset(table: Table) -> dg.AssetsDefinition:
             "with their file, line and rule."
         ),
         metadata={"table": f"{RAW_SCHEMA}.{table.name}", "key": table.key, "pii_columns": ", ".join(pii) or "none"},
-        name=f"raw_{table.name}",
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         days = partition_days(context)

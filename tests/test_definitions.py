@@ -1,0 +1,91 @@
+"""The code location loads and shows one lineage graph from raw file to mart."""
+
+from __future__ import annotations
+
+import dagster as dg
+import pytest
+
+from dagster_project.contract import TABLES
+from dagster_project.defs.translator import layer_of
+
+HISTORY_TABLES = (
+    "users", "orders", "disputes", "enforcement_actions", "appeals",
+    "tickets", "satisfaction_ratings", "qa_reviews", "agents",
+)
+
+
+@pytest.fixture(scope="module")
+def asset_graph(dbt_manifest):
+    from dagster_project.definitions import defs
+
+    return defs.resolve_asset_graph()
+
+
+def key(*parts: str) -> dg.AssetKey:
+    return dg.AssetKey(list(parts))
+
+
+def upstream_closure(graph, asset_key: dg.AssetKey) -> set[dg.AssetKey]:
+    seen: set[dg.AssetKey] = set()
+    todo = [asset_key]
+    while todo:
+        for parent in graph.get(todo.pop()).parent_keys:
+            if parent not in seen:
+                seen.add(parent)
+                todo.append(parent)
+    return seen
+
+
+def test_every_raw_table_feeds_its_staging_model(asset_graph):
+    for t in TABLES:
+        raw = key("raw", t.name)
+        staging = key("staging", f"stg_{t.system}__{t.name}")
+        assert asset_graph.has(raw), raw
+        assert asset_graph.get(raw).group_name == "raw"
+        assert asset_graph.has(staging), staging
+        assert raw in asset_graph.get(staging).parent_keys, f"{staging} does not read {raw}"
+
+
+def test_history_models_exist_for_changing_tables(asset_graph):
+    for name in HISTORY_TABLES:
+        history = key("intermediate", f"int_{name}_history")
+        assert asset_graph.has(history), history
+        assert key("raw", name) in upstream_closure(asset_graph, history)
+
+
+def test_mart_lineage_reaches_raw_files(asset_graph):
+    mart = key("marts", "fct_appeal_outcomes_daily")
+    assert asset_graph.get(mart).group_name == "marts"
+    upstream = upstream_closure(asset_graph, mart)
+    assert {key("raw", "appeals"), key("raw", "enforcement_actions")} <= upstream
+    assert key("staging", "stg_marketplace__appeals") in upstream
+
+
+def test_raw_assets_are_daily_partitioned_and_dbt_tests_are_checks(asset_graph):
+    raw = asset_graph.get(key("raw", "orders"))
+    assert isinstance(raw.partitions_def, dg.DailyPartitionsDefinition)
+    check_keys = {c.asset_key for c in asset_graph.asset_check_keys}
+    assert key("marts", "fct_appeal_outcomes_daily") in check_keys
+
+
+def test_nightly_job_selects_everything(dbt_manifest):
+    from dagster_project.definitions import defs
+    from dagster_project.defs.jobs import NIGHTLY_JOB_NAME
+
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    assert job.partitions_def is not None
+    selected = job.asset_layer.executable_asset_keys
+    assert key("raw", "users") in selected and key("marts", "fct_appeal_outcomes_daily") in selected
+
+
+@pytest.mark.parametrize(
+    ("props", "layer"),
+    [
+        ({"resource_type": "source", "fqn": ["trustqa", "marketplace", "orders"]}, "raw"),
+        ({"resource_type": "seed", "fqn": ["trustqa", "appeal_sla_targets"]}, "reference"),
+        ({"resource_type": "model", "fqn": ["trustqa", "staging", "marketplace", "stg_marketplace__orders"]}, "staging"),
+        ({"resource_type": "model", "fqn": ["trustqa", "marts", "fct_appeal_outcomes_daily"]}, "marts"),
+    ],
+)
+def test_layer_naming(props, layer):
+    assert layer_of(props) == layer
