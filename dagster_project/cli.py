@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import os
@@ -39,6 +40,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _run_log(path: Path, verbose: bool):
+    """dagster-dbt echoes every dbt event to stdout: keep it in a file unless verbose."""
+    if verbose:
+        yield
+        return
+    with path.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+        yield
+
+
 def cmd_materialize(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
     config = settings()
@@ -53,11 +64,16 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     from dagster_project.summary import table_counts
 
     prepare_manifest()
+    log_path = config.duckdb_path.parent / "last_run.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"materializing every asset for the export days in {config.exports_dir} ...", flush=True)
     try:
-        outcome = run_nightly(config.exports_dir, dg.DagsterInstance.get())
+        with _run_log(log_path, args.verbose):
+            outcome = run_nightly(config.exports_dir, dg.DagsterInstance.get(), "DEBUG" if args.verbose else "WARNING")
     except PipelineError as exc:
         print(f"trustqa materialize: {exc}", file=sys.stderr)
         return 2
+    print(f"dbt log of this run: {log_path}")
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
     print(f"warehouse {config.duckdb_path}")
     counts = table_counts(config.duckdb_path)
@@ -128,6 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
     mat = sub.add_parser("materialize", help="load every export day found and build every asset")
     mat.add_argument("--exports", help="exports folder (default: $TRUSTQA_EXPORTS_DIR or seeds/)")
     mat.add_argument("--warehouse", help="DuckDB file (default: $TRUSTQA_DUCKDB_PATH or warehouse/trustqa.duckdb)")
+    mat.add_argument("--verbose", action="store_true", help="show every Dagster event and dbt log line")
     mat.set_defaults(func=cmd_materialize)
 
     query = sub.add_parser("query", help="run one SQL statement read-only; prints CSV")

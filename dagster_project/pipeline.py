@@ -25,7 +25,7 @@ class RunOutcome:
     checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>"
 
 
-def run_nightly(exports_dir: Path, instance: dg.DagsterInstance) -> RunOutcome:
+def run_nightly(exports_dir: Path, instance: dg.DagsterInstance, log_level: str = "WARNING") -> RunOutcome:
     """Materialise every asset for the range of export days found in ``exports_dir``.
 
     The environment (``TRUSTQA_EXPORTS_DIR``, ``TRUSTQA_DUCKDB_PATH``) must
@@ -48,6 +48,7 @@ def run_nightly(exports_dir: Path, instance: dg.DagsterInstance) -> RunOutcome:
         )
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     result = job.execute_in_process(
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
         raise_on_error=False,
