@@ -89,3 +89,21 @@ def test_nightly_job_selects_everything(dbt_manifest):
 )
 def test_layer_naming(props, layer):
     assert layer_of(props) == layer
+
+
+def test_workspace_yaml_loads_the_code_location(dbt_manifest, tmp_path):
+    """What `dagster dev -w workspace.yaml` loads is valid."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from dagster_project.settings import PROJECT_ROOT
+
+    dagster = Path(sys.executable).with_name("dagster")
+    completed = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", str(PROJECT_ROOT / "workspace.yaml")],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "Validation successful for code location trustqa" in completed.stdout + completed.stderr

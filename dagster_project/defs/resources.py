@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
 def build_resources() -> dict[str, object]:
     config = settings()
+    # dbt reads the warehouse path from the environment (profiles.yml): pin it to the same file.
+    os.environ["TRUSTQA_DUCKDB_PATH"] = str(config.duckdb_path)
     return {
         "warehouse": WarehouseResource(duckdb_path=str(config.duckdb_path), exports_dir=str(config.exports_dir)),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),

@@ -50,21 +50,18 @@ TITLE_THINGS = (
 )
 TITLE_CLOSE = ("", "", " - Giveaways Every 30 Min", ", Free Shipping", ' "No Reserve"', " | Part 2", " (Charity Night)")
 
+# Per queue, in contract order: trust_safety, fraud, appeals, general.
 SUBJECTS = (
-    ("Where is my order?", "Item arrived damaged", "Refund request for {order}", "Can't log in to my account",
-     "Change shipping address", "Question about {order}", "Seller not responding"),
     ("Reporting a seller for counterfeit items", "Harassment in live chat", "Suspicious seller during a show",
      "Prohibited item listed", "Seller asked me to pay off-platform"),
     ("Unauthorized charge on my card", "Was my account hacked?", "Chargeback question for {order}",
      "Payment taken twice", "Someone used my wallet"),
     ("Appeal of enforcement action {action}", "Please review my suspension", "My account was banned by mistake",
      "Listing removed unfairly ({action})", "Requesting a second review"),
+    ("Where is my order?", "Item arrived damaged", "Refund request for {order}", "Can't log in to my account",
+     "Change shipping address", "Question about {order}", "Seller not responding"),
 )
 BODIES = (
-    ("My order {order} still hasn't arrived and tracking hasn't moved in days.",
-     "The item from {order} showed up broken, the box was crushed.",
-     "I was charged but the seller cancelled {order}, when do I get my money back?",
-     "I can't get into my account, the reset email never comes."),
     ("The seller in tonight's show is selling fakes, the stitching is all wrong.",
      "Someone in the chat keeps sending me abusive messages, please do something.",
      "The host told everyone to \"DM for better prices\" and pay by bank transfer.",
@@ -77,6 +74,10 @@ BODIES = (
      "My account was suspended ({action}) but the item was authentic, I have the receipt.",
      "Please take another look at {action}. It was a misunderstanding with a buyer.",
      "I think the automated system flagged me by mistake ({action})."),
+    ("My order {order} still hasn't arrived and tracking hasn't moved in days.",
+     "The item from {order} showed up broken, the box was crushed.",
+     "I was charged but the seller cancelled {order}, when do I get my money back?",
+     "I can't get into my account, the reset email never comes."),
 )
 GREETINGS = ("Hi,", "Hello team,", "Hey there", "Good morning,", "To whom it may concern,")
 SIGNOFFS = ("Thanks", "Thank you,", "Regards,", "Cheers", "Best,")
@@ -150,13 +151,17 @@ def _template_codes(nums: np.ndarray, groups: np.ndarray, table: tuple[tuple[str
     return flat, groups.astype(np.int64) * width + hash_pick(nums, salt, width)
 
 
-def _render(templates: list[str], codes: np.ndarray, order_ids: pa.Array, action_ids: pa.Array) -> pa.Array:
-    """Fill ``{order}`` / ``{action}`` placeholders (at most one per template) row by row."""
+def _render(nums: np.ndarray, templates: list[str], codes: np.ndarray, order_ids: pa.Array, action_ids: pa.Array) -> pa.Array:
+    """Fill ``{order}`` / ``{action}`` placeholders (at most one per template) row by row.
+
+    Without a related record the customer quotes a number from memory (``#48213``).
+    """
     token = np.array([1 if "{order}" in t else 2 if "{action}" in t else 0 for t in templates])[codes]
     before = [t.split("{order}")[0].split("{action}")[0] for t in templates]
     after = [t.split("}", 1)[1] if "{" in t else "" for t in templates]
-    order_ids = pc.fill_null(order_ids, "my order")
-    action_ids = pc.fill_null(action_ids, "the action")
+    quoted = join("#", integers(10_000 + hash_pick(nums, 77, 90_000)))
+    order_ids = pc.coalesce(order_ids, quoted)
+    action_ids = pc.coalesce(action_ids, quoted)
     out = pick(templates, codes)
     out = where(token == 1, join(pick(before, codes), order_ids, pick(after, codes)), out)
     return where(token == 2, join(pick(before, codes), action_ids, pick(after, codes)), out)
@@ -164,13 +169,13 @@ def _render(templates: list[str], codes: np.ndarray, order_ids: pa.Array, action
 
 def ticket_subjects(nums: np.ndarray, queues: np.ndarray, order_ids: pa.Array, action_ids: pa.Array, seed: int) -> pa.Array:
     templates, codes = _template_codes(nums, queues, SUBJECTS, seed + 30)
-    return _render(templates, codes, order_ids, action_ids)
+    return _render(nums, templates, codes, order_ids, action_ids)
 
 
 def ticket_descriptions(nums: np.ndarray, queues: np.ndarray, order_ids: pa.Array, action_ids: pa.Array,
                         emails: pa.Array, seed: int) -> pa.Array:
     templates, codes = _template_codes(nums, queues, BODIES, seed + 31)
-    body = _render(templates, codes, order_ids, action_ids)
+    body = _render(nums, templates, codes, order_ids, action_ids)
     contact_kind = hash_unit(nums, seed + 32)
     phone = join("+1-555-01", integers(10 + hash_pick(nums, seed + 33, 90)))
     contact = where(contact_kind < 0.3, join(" You can reach me at ", emails, "."), None)

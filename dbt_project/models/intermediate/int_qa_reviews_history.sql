@@ -1,0 +1,40 @@
+with
+
+versions as (
+    {{ raw_versions('support', 'qa_reviews', key='review_id') }}
+),
+
+history as (
+    {{ version_history('versions', key='review_id') }}
+),
+
+final as (
+    select
+        review_id,
+        case_type,
+        case_id,
+        agent_id,
+        reviewer_id,
+        reviewed_at,
+        rubric_version,
+        sampling_method,
+        calibration_session_id,
+        policy_applied_correctly,
+        evidence_standard_met,
+        resolution_correct,
+        communication_score,
+        critical_error,
+        overall_score,
+        updated_at,
+        version_number,
+        valid_from,
+        valid_to,
+        is_current,
+        export_date,
+        _source_file,
+        _source_line,
+        _loaded_at
+    from history
+)
+
+select * from final

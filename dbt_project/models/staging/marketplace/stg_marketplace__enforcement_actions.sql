@@ -1,0 +1,28 @@
+with
+
+versions as (
+    {{ raw_versions('marketplace', 'enforcement_actions', key='action_id') }}
+),
+
+current_versions as (
+    {{ current_version('versions', key='action_id') }}
+),
+
+final as (
+    select
+        action_id,
+        user_id,
+        action_type,
+        policy,
+        detection_source,
+        decided_by,
+        agent_id,
+        created_at,
+        reversed_at,
+        reversal_reason,
+        updated_at,
+        export_date
+    from current_versions
+)
+
+select * from final

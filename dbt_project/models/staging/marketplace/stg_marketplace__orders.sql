@@ -1,0 +1,30 @@
+with
+
+versions as (
+    {{ raw_versions('marketplace', 'orders', key='order_id') }}
+),
+
+current_versions as (
+    {{ current_version('versions', key='order_id') }}
+),
+
+final as (
+    select
+        order_id,
+        buyer_id,
+        seller_id,
+        show_id,
+        category,
+        amount_usd,
+        placed_at,
+        status,
+        cancelled_by,
+        payment_method,
+        shipped_at,
+        delivered_at,
+        updated_at,
+        export_date
+    from current_versions
+)
+
+select * from final

@@ -1,0 +1,33 @@
+with
+
+versions as (
+    {{ raw_versions('support', 'qa_reviews', key='review_id') }}
+),
+
+current_versions as (
+    {{ current_version('versions', key='review_id') }}
+),
+
+final as (
+    select
+        review_id,
+        case_type,
+        case_id,
+        agent_id,
+        reviewer_id,
+        reviewed_at,
+        rubric_version,
+        sampling_method,
+        calibration_session_id,
+        policy_applied_correctly,
+        evidence_standard_met,
+        resolution_correct,
+        communication_score,
+        critical_error,
+        overall_score,
+        updated_at,
+        export_date
+    from current_versions
+)
+
+select * from final
