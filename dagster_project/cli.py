@@ -125,8 +125,10 @@ def cmd_ui(args: argparse.Namespace) -> int:
     prepare_manifest()
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
+    # dagster dev re-parses the dbt project with the `dbt` it finds on PATH: the one beside this Python.
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     print("starting the Dagster UI on http://127.0.0.1:%d (Ctrl-C stops it)" % args.port)
-    return subprocess.call(command, cwd=PROJECT_ROOT)
+    return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
 
 
 def build_parser() -> argparse.ArgumentParser:
