@@ -25,8 +25,12 @@ def _point_env(exports: str | None, warehouse: str | None) -> None:
 
 
 def _dagster_home() -> Path:
+    """The Dagster instance shared by the CLI and the UI; created with telemetry off."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME)))
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     return home
 
 
