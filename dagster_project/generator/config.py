@@ -16,7 +16,7 @@ ORDERS_PER_SHOW = 22  # mean orders per live show
 LIVE_ORDER_SHARE = 0.85  # orders placed during a live show (the rest: plain listings)
 REPORTS_PER_USER_DAY = 0.0025  # reports per existing user per day
 ACTIONS_PER_USER_DAY = 0.002  # enforcement actions per existing user per day (0.2 %)
-TICKETS_PER_DAY = 250  # tickets outside the appeals queue (appeals add about 10 % on top)
+TICKETS_PER_DAY = 230  # tickets outside the appeals queue (appeal tickets add ~15 % on top)
 AGENTS_AT_SCALE_1 = 90  # roster size = max(MIN_AGENTS, AGENTS_AT_SCALE_1 * scale ** 0.75)
 MIN_AGENTS = 28
 MIN_QA_REVIEWERS = 5
@@ -37,10 +37,12 @@ SELLER_ID_VERIFIED_SHARE = 0.9
 TOP_TIER_SHARE = 0.25  # of established sellers, who later reach ``top``
 COUNTRIES = ("US", "CA", "GB", "AU", "DE", "MX", "FR", "JP", "BR", "IE", "NL", "ES", "PH", "IN")
 COUNTRY_SHARE = (0.62, 0.08, 0.07, 0.04, 0.03, 0.03, 0.02, 0.02, 0.02, 0.015, 0.015, 0.015, 0.015, 0.015)
-CATEGORY_SHARE = dict(zip(CATEGORIES, (0.24, 0.2, 0.16, 0.06, 0.08, 0.05, 0.04, 0.05, 0.04, 0.04, 0.02, 0.02)))
+CATEGORY_SHARE = dict(
+    zip(CATEGORIES, (0.24, 0.2, 0.16, 0.06, 0.08, 0.05, 0.04, 0.05, 0.04, 0.04, 0.02, 0.02), strict=True)
+)
 
 # ---- orders -------------------------------------------------------------------
-MEDIAN_AMOUNT_USD = dict(zip(CATEGORIES, (25, 40, 180, 420, 65, 20, 55, 30, 150, 45, 28, 25)))
+MEDIAN_AMOUNT_USD = dict(zip(CATEGORIES, (25, 40, 180, 420, 65, 20, 55, 30, 150, 45, 28, 25), strict=True))
 PAYMENT_SHARE = (0.7, 0.22, 0.08)  # card, wallet, bank
 CANCEL_SHARE = 0.065
 CANCELLED_BY_SHARE = (0.45, 0.35, 0.2)  # buyer, seller, system
@@ -65,8 +67,8 @@ ACTION_TYPE_SHARE = {
     "shill_bidding": (0.4, 0.0, 0.25, 0.25, 0.1),
     "off_platform_payment": (0.55, 0.15, 0.0, 0.25, 0.05),
 }
-POLICY_SHARE = dict(zip(POLICIES, (0.3, 0.2, 0.15, 0.15, 0.1, 0.1)))
-APPEAL_SHARE = dict(zip(ACTION_TYPES, (0.12, 0.25, 0.3, 0.45, 0.55)))
+POLICY_SHARE = dict(zip(POLICIES, (0.3, 0.2, 0.15, 0.15, 0.1, 0.1), strict=True))
+APPEAL_SHARE = dict(zip(ACTION_TYPES, (0.12, 0.25, 0.3, 0.45, 0.55), strict=True))
 LEVEL1_OUTCOME_SHARE = (0.76, 0.16, 0.08)  # upheld, overturned, partially_overturned
 AUTOMATED_OVERTURN_BOOST = 1.5  # automated decisions are overturned more often
 LEVEL2_SHARE = 0.18  # of upheld level-1 appeals
@@ -78,21 +80,21 @@ QA_CORRECTION_SHARE = 0.6  # of audited actions found wrong (and not reversed by
 
 # ---- support -------------------------------------------------------------------
 QUEUE_SHARE = (0.25, 0.16, 0.0, 0.59)  # trust_safety, fraud, appeals (from appeals), general
-APPEAL_TICKET_SHARE = 0.55  # appeals that come with a ticket in the appeals queue
+APPEAL_TICKET_SHARE = 0.4  # appeals that come with a ticket in the appeals queue
 CHANNEL_SHARE = (0.4, 0.35, 0.25)  # email, chat, web_form
 PRIORITY_SHARE = (0.2, 0.55, 0.18, 0.07)  # low, normal, high, urgent
 NULL_PRIORITY_SHARE = 0.015
 FIRST_REPLY_MEDIAN_H = (20.0, 9.0, 1.8, 0.4)  # by priority; sigma 0.9 (~85 % within target)
 PENDING_SHARE = 0.55
 CUSTOMER_REPLY_SHARE = 0.7  # of pending tickets
-REASSIGN_SHARE = 0.12
+REASSIGN_SHARE = 0.2
 REQUEUE_SHARE = 0.06
 PRIORITY_BUMP_SHARE = 0.08
 UNANSWERED_SHARE = 0.02  # never replied nor solved within the horizon
 SOLVED_WITHOUT_REPLY_SHARE = 0.02
 CLOSE_AFTER_SOLVED_H = 96
 RATED_SHARE = 0.27  # of solved tickets
-RATING_SCORE_SHARE = (0.13, 0.06, 0.08, 0.2, 0.53)  # scores 1..5
+RATING_SCORE_SHARE = (0.08, 0.04, 0.06, 0.2, 0.62)  # scores 1..5
 RATING_UNANSWERED_SHARE = 0.04  # rating rows without a score (offered, not answered)
 RATING_COMMENT_SHARE = 0.4
 RATING_EDIT_SHARE = 0.06

@@ -19,70 +19,97 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
-import pandas as pd
 
-LATE_SHARE = 0.005  # share of non-first versions exported late (back-dated corrections)
+from dagster_project.generator.rows import Rows
+
+LATE_SHARE = 0.01  # share of non-first versions exported late (about 0.5 % of all rows)
 MAX_LATE_DAYS = 3
 
 
-def collapse_to_day_end(versions: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Keep the last version of each key on each export day, ordered by (key, updated_at)."""
-    if versions.empty:
-        return versions
-    order = np.lexsort((np.arange(len(versions)), versions["updated_at"].to_numpy(), versions[key].to_numpy()))
-    v = versions.iloc[order].reset_index(drop=True)
-    keys = v[key].to_numpy()
-    days = v["_day"].to_numpy()
-    last_of_day = np.ones(len(v), dtype=bool)
-    last_of_day[:-1] = (keys[1:] != keys[:-1]) | (days[1:] != days[:-1])
-    return v[last_of_day].reset_index(drop=True)
+def _day_end_rows(keys: np.ndarray, updated: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Row positions of the last version of each key on each export day, ordered by (key, updated_at)."""
+    order = np.lexsort((np.arange(keys.size), updated, keys))
+    k, d = keys[order], days[order]
+    last_of_day = np.ones(order.size, dtype=bool)
+    last_of_day[:-1] = (k[1:] != k[:-1]) | (d[1:] != d[:-1])
+    return order[last_of_day]
 
 
-def delay_some(versions: pd.DataFrame, key: str, rng: np.random.Generator) -> pd.DataFrame:
-    """Export a few non-first versions 1-3 days late; input must come from ``collapse_to_day_end``."""
-    n = len(versions)
-    if n == 0:
-        return versions
-    keys = versions[key].to_numpy()
-    days = versions["_day"].to_numpy().copy()
+def _late_days(keys: np.ndarray, days: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Export days after delaying a few non-first versions by 1-3 days (input sorted by key, then time).
+
+    A version is only delayed to a day before the key's next version, so each key's versions still
+    reach the files in ``updated_at`` order and never two in one file.
+    """
+    n = keys.size
+    same_as_next = np.zeros(n, dtype=bool)
+    same_as_next[:-1] = keys[:-1] == keys[1:]
     first = np.ones(n, dtype=bool)
-    first[1:] = keys[1:] != keys[:-1]
+    first[1:] = ~same_as_next[:-1]
     next_day = np.full(n, np.iinfo(np.int64).max)
-    same_next = np.zeros(n, dtype=bool)
-    same_next[:-1] = keys[:-1] == keys[1:]
-    next_day[:-1] = np.where(same_next[:-1], days[1:], next_day[:-1])
+    next_day[:-1] = np.where(same_as_next[:-1], days[1:], next_day[:-1])
     lag = rng.integers(1, MAX_LATE_DAYS + 1, n)
     late = (rng.random(n) < LATE_SHARE) & ~first & (days + lag < next_day)
-    days[late] += lag[late]
-    out = versions.copy()
-    out["_day"] = days
+    return np.where(late, days + lag, days)
+
+
+def finalize(cols: Rows, key: str, rng: np.random.Generator, n_days: int) -> Rows:
+    """End-of-day rows to export: collapse per key and day, delay a few, drop those after the last day."""
+    if cols.empty:
+        return cols
+    keys = cols[key]
+    rows = _day_end_rows(keys, cols["updated_at"], cols["_day"])
+    days = _late_days(keys[rows], cols["_day"][rows], rng)
+    kept = days < n_days
+    out = cols.take(rows[kept])
+    out["_day"] = days[kept]
     return out
 
 
-def finalize(versions: pd.DataFrame, key: str, rng: np.random.Generator, n_days: int) -> pd.DataFrame:
-    """Collapse to end-of-day rows, delay a few, and drop rows exported after the last day."""
-    v = delay_some(collapse_to_day_end(versions, key), key, rng)
-    return v[v["_day"] < n_days]
+class DayStore:
+    """Rows filed under a day each, read back by day range; parts are kept sorted by day and sliced."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, Rows]] = []
+
+    def add(self, frame: Rows, days: np.ndarray) -> None:
+        if len(frame) == 0:
+            return
+        days = np.asarray(days, dtype=np.int64)
+        if np.any(days[1:] < days[:-1]):
+            order = np.argsort(days, kind="stable")
+            frame, days = frame.take(order), days[order]
+        self._parts.append((days, frame))
+
+    def rows(self, first_day: int, last_day: int) -> Rows | None:
+        """All rows filed under ``first_day .. last_day`` (in the order they were added)."""
+        pieces = []
+        for days, frame in self._parts:
+            a, b = np.searchsorted(days, first_day, "left"), np.searchsorted(days, last_day, "right")
+            if b > a:
+                pieces.append(frame.take(slice(int(a), int(b))))
+        return Rows.concat(pieces) if pieces else None
+
+    def drop_before(self, day: int) -> None:
+        kept = []
+        for days, frame in self._parts:
+            if days[-1] >= day:
+                a = int(np.searchsorted(days, day, "left"))
+                kept.append((days[a:], frame.take(slice(a, None))) if a else (days, frame))
+        self._parts = kept
 
 
 class VersionBuffer:
     """Finalised rows waiting for their export day, per table."""
 
     def __init__(self) -> None:
-        self._pending: dict[str, dict[int, list[pd.DataFrame]]] = defaultdict(lambda: defaultdict(list))
+        self._stores: dict[str, DayStore] = defaultdict(DayStore)
 
-    def add(self, table: str, rows: pd.DataFrame) -> None:
-        if rows.empty:
-            return
-        days = rows["_day"].to_numpy()
-        order = np.argsort(days, kind="stable")
-        sorted_days = days[order]
-        cuts = np.flatnonzero(np.diff(sorted_days)) + 1
-        for chunk in np.split(order, cuts):
-            self._pending[table][int(days[chunk[0]])].append(rows.iloc[chunk])
+    def add(self, table: str, rows: Rows) -> None:
+        self._stores[table].add(rows, rows["_day"])
 
-    def pop(self, table: str, day: int) -> pd.DataFrame | None:
-        frames = self._pending[table].pop(day, [])
-        if not frames:
-            return None
-        return pd.concat(frames, ignore_index=True)
+    def pop(self, table: str, day: int) -> Rows | None:
+        store = self._stores[table]
+        rows = store.rows(day, day)
+        store.drop_before(day + 1)
+        return rows

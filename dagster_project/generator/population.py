@@ -9,10 +9,10 @@ favourite category) stay in ``World.users`` to drive the other tables.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from dagster_project.generator import config as C
 from dagster_project.generator.rand import USERS, bernoulli, categorical, lognormal
+from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, MINUTE, NEVER, SHOPPING_HOURS, day_index, quantize, times_in_day
 from dagster_project.generator.world import Context, World
 
@@ -25,7 +25,9 @@ def _days(values: np.ndarray) -> np.ndarray:
     return (values * DAY).astype(np.int64)
 
 
-def _seller_future(rng: np.random.Generator, seller_since: np.ndarray, seller_weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _seller_future(
+    rng: np.random.Generator, seller_since: np.ndarray, seller_weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """When each seller becomes ``established`` and (for the biggest) ``top``."""
     n = seller_since.size
     is_seller = seller_since != NEVER
@@ -35,10 +37,14 @@ def _seller_future(rng: np.random.Generator, seller_since: np.ndarray, seller_we
     return established, np.where(established == NEVER, NEVER, top)
 
 
-def _verification_future(rng: np.random.Generator, signup: np.ndarray, seller_since: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _verification_future(
+    rng: np.random.Generator, signup: np.ndarray, seller_since: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     n = signup.size
     quick = bernoulli(rng, C.EMAIL_VERIFIED_SHARE, n)
-    email = signup + np.where(quick, (lognormal(rng, 15, 1.5, n) * MINUTE).astype(np.int64), _days(lognormal(rng, 120, 1.0, n)))
+    email = signup + np.where(
+        quick, (lognormal(rng, 15, 1.5, n) * MINUTE).astype(np.int64), _days(lognormal(rng, 120, 1.0, n))
+    )
     is_seller = seller_since != NEVER
     seller_id = is_seller & bernoulli(rng, C.SELLER_ID_VERIFIED_SHARE, n)
     buyer_id = ~is_seller & bernoulli(rng, C.BUYER_ID_VERIFIED_SHARE, n)
@@ -58,7 +64,7 @@ def _traits(rng: np.random.Generator, n: int, sellers: np.ndarray) -> dict[str, 
     }
 
 
-def _versions(ctx: Context, numbers: np.ndarray, first_t: np.ndarray, u: dict[str, np.ndarray]) -> pd.DataFrame:
+def _versions(ctx: Context, numbers: np.ndarray, first_t: np.ndarray, u: dict[str, np.ndarray]) -> Rows:
     """One version at ``first_t`` and one at each later event; state columns as of each version."""
     events = [first_t, u["email_at"], u["id_at"], u["seller_since"], u["established_at"], u["top_at"]]
     t = np.concatenate(events)
@@ -70,7 +76,7 @@ def _versions(ctx: Context, numbers: np.ndarray, first_t: np.ndarray, u: dict[st
     verification = np.where(
         u["id_at"][idx] <= t, ID_VERIFIED, np.where(u["email_at"][idx] <= t, EMAIL_VERIFIED, UNVERIFIED)
     )
-    return pd.DataFrame(
+    return Rows(
         {
             "user_id": numbers[idx],
             "country": u["country"][idx],
@@ -84,8 +90,14 @@ def _versions(ctx: Context, numbers: np.ndarray, first_t: np.ndarray, u: dict[st
     )
 
 
-def _create(ctx: Context, world: World, rng: np.random.Generator, signup: np.ndarray, seller_since: np.ndarray,
-            first_t: np.ndarray) -> pd.DataFrame:
+def _create(
+    ctx: Context,
+    world: World,
+    rng: np.random.Generator,
+    signup: np.ndarray,
+    seller_since: np.ndarray,
+    first_t: np.ndarray,
+) -> Rows:
     n = signup.size
     traits = _traits(rng, n, seller_since <= first_t)
     established, top = _seller_future(rng, seller_since, traits["seller_weight"])
@@ -100,14 +112,18 @@ def _create(ctx: Context, world: World, rng: np.random.Generator, signup: np.nda
         **traits,
     }
     numbers = world.users.append(
-        signup_at=signup, seller_since=u["seller_since"], weight=traits["weight"],
-        seller_weight=traits["seller_weight"], risky=traits["risky"], category=traits["category"],
+        signup_at=signup,
+        seller_since=u["seller_since"],
+        weight=traits["weight"],
+        seller_weight=traits["seller_weight"],
+        risky=traits["risky"],
+        category=traits["category"],
         blocked_until=np.full(n, np.iinfo(np.int64).min, dtype=np.int64),
     )
     return _versions(ctx, numbers, first_t, u)
 
 
-def bootstrap_users(ctx: Context, world: World) -> pd.DataFrame:
+def bootstrap_users(ctx: Context, world: World) -> Rows:
     """Users who signed up before the start, dumped in the first minutes of day 0 (state as of then)."""
     rng = ctx.rng(USERS, 0, sub=1)
     n = max(200, round(C.INITIAL_USERS * ctx.scale))
@@ -117,11 +133,11 @@ def bootstrap_users(ctx: Context, world: World) -> pd.DataFrame:
     seller_since = np.where(sellers, signup + ((ctx.start_us - signup) * rng.random(n) * 0.7).astype(np.int64), NEVER)
     later = ~sellers & bernoulli(rng, 0.02, n)  # ~2 % of existing buyers open a shop within a year
     seller_since = np.where(later, ctx.start_us + _days(rng.random(n) * 365), seller_since)
-    boot = ctx.start_us + (rng.random(n) * 45 * MINUTE).astype(np.int64)
+    boot = quantize(rng, ctx.start_us + (rng.random(n) * 45 * MINUTE).astype(np.int64))
     return _create(ctx, world, rng, signup, seller_since, boot)
 
 
-def signups(ctx: Context, world: World, day: int) -> pd.DataFrame:
+def signups(ctx: Context, world: World, day: int) -> Rows:
     """New users of ``day``: a few sign up as sellers, some open a shop weeks later."""
     rng = ctx.rng(USERS, day + 1)
     n = rng.poisson(ctx.volume(C.SIGNUPS_PER_DAY, day))

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-import pandas as pd
 
 from dagster_project.generator import config as C
 from dagster_project.generator.rand import bernoulli, categorical, lognormal
 from dagster_project.generator.roster import QA_REVIEWER, choose_agents
+from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, HOUR, date_to_us, day_index, quantize
 from dagster_project.generator.world import World
 
@@ -30,14 +30,16 @@ def _flag(ok: np.ndarray, present: np.ndarray) -> np.ndarray:
     return np.where(present, ok.astype(np.int8), -1).astype(np.int8)
 
 
-def true_rubric(rng: np.random.Generator, cases: pd.DataFrame, skill: np.ndarray) -> dict[str, np.ndarray]:
+def true_rubric(rng: np.random.Generator, cases: Rows, skill: np.ndarray) -> dict[str, np.ndarray]:
     """What a careful reviewer would find for each case (items as int8 with -1 = null)."""
     n = len(cases)
-    case_type = cases["case_type"].to_numpy()
-    p_wrong = (1 - skill) + cases["difficulty"].to_numpy()
+    case_type = cases["case_type"]
+    p_wrong = (1 - skill) + cases["difficulty"]
     not_ticket = case_type != TICKET
-    policy = _flag(~bernoulli(rng, 0.8 * p_wrong, n), cases["has_policy"].to_numpy())
-    evidence = _flag(~bernoulli(rng, p_wrong, n), np.where(not_ticket, bernoulli(rng, 0.97, n), bernoulli(rng, 0.25, n)))
+    policy = _flag(~bernoulli(rng, 0.8 * p_wrong, n), cases["has_policy"])
+    evidence = _flag(
+        ~bernoulli(rng, p_wrong, n), np.where(not_ticket, bernoulli(rng, 0.97, n), bernoulli(rng, 0.25, n))
+    )
     resolution = (~bernoulli(rng, np.where(policy == 0, 0.6, 0.7 * p_wrong), n)).astype(np.int8)
     comm = np.where(not_ticket, -1, categorical(rng, COMMUNICATION_SHARE, n) + 1).astype(np.int8)
     critical = bernoulli(rng, 0.025 + 0.3 * (policy == 0) + 0.1 * (resolution == 0), n).astype(np.int8)
@@ -57,44 +59,68 @@ def rubric_version(reviewed_at: np.ndarray) -> np.ndarray:
     return (reviewed_at >= date_to_us(dt.date.fromisoformat(C.RUBRIC_SWITCH_DATE))).astype(np.int8)
 
 
-def review_rows(world: World, review_ids: np.ndarray, cases: pd.DataFrame, reviewer: np.ndarray,
-                rubric: dict[str, np.ndarray], overall: np.ndarray, session: np.ndarray) -> pd.DataFrame:
-    reviewed = cases["reviewed_at"].to_numpy()
-    return pd.DataFrame({
-        "review_id": review_ids, "case_type": cases["case_type"].to_numpy().astype(np.int8),
-        "case_id": cases["case_id"].to_numpy(), "agent_id": cases["agent_id"].to_numpy(), "reviewer_id": reviewer,
-        "reviewed_at": reviewed, "rubric_version": rubric_version(reviewed),
-        "sampling_method": cases["sampling_method"].to_numpy().astype(np.int8), "calibration_session_id": session,
-        "policy_applied_correctly": rubric["policy"], "evidence_standard_met": rubric["evidence"],
-        "resolution_correct": rubric["resolution"], "communication_score": rubric["comm"],
-        "critical_error": rubric["critical"], "overall_score": overall, "updated_at": reviewed,
-    })
+def review_rows(
+    world: World,
+    review_ids: np.ndarray,
+    cases: Rows,
+    reviewer: np.ndarray,
+    rubric: dict[str, np.ndarray],
+    overall: np.ndarray,
+    session: np.ndarray,
+) -> Rows:
+    reviewed = cases["reviewed_at"]
+    return Rows(
+        {
+            "review_id": review_ids,
+            "case_type": cases["case_type"].astype(np.int8),
+            "case_id": cases["case_id"],
+            "agent_id": cases["agent_id"],
+            "reviewer_id": reviewer,
+            "reviewed_at": reviewed,
+            "rubric_version": rubric_version(reviewed),
+            "sampling_method": cases["sampling_method"].astype(np.int8),
+            "calibration_session_id": session,
+            "policy_applied_correctly": rubric["policy"],
+            "evidence_standard_met": rubric["evidence"],
+            "resolution_correct": rubric["resolution"],
+            "communication_score": rubric["comm"],
+            "critical_error": rubric["critical"],
+            "overall_score": overall,
+            "updated_at": reviewed,
+        }
+    )
 
 
-def with_edits(rng: np.random.Generator, rows: pd.DataFrame, start_us: int) -> pd.DataFrame:
+def with_edits(rng: np.random.Generator, rows: Rows, start_us: int) -> Rows:
     """Add a later version for a few reviews (the reviewer revises the score)."""
-    edited = rows[bernoulli(rng, C.QA_EDIT_SHARE, len(rows))].copy()
+    edited = rows.take(bernoulli(rng, C.QA_EDIT_SHARE, len(rows)))
     k = len(edited)
-    edited["updated_at"] = quantize(rng, edited["reviewed_at"].to_numpy() + (lognormal(rng, 6, 1.0, k) * HOUR).astype(np.int64))
+    edited["updated_at"] = quantize(rng, edited["reviewed_at"] + (lognormal(rng, 6, 1.0, k) * HOUR).astype(np.int64))
     delta = np.round(rng.normal(0, 50, k)).astype(np.int64)
-    edited["overall_score"] = np.clip(edited["overall_score"].to_numpy() + delta, 0, 1000)
-    out = pd.concat([rows, edited], ignore_index=True)
-    out["_day"] = day_index(out["updated_at"].to_numpy(), start_us)
+    edited["overall_score"] = np.clip(edited["overall_score"] + delta, 0, 1000)
+    out = Rows.concat([rows, edited])
+    out["_day"] = day_index(out["updated_at"], start_us)
     return out
 
 
-def audit(world: World, rng: np.random.Generator, cases: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def audit(world: World, rng: np.random.Generator, cases: Rows) -> tuple[Rows, np.ndarray]:
     """Reviews of sampled cases (columns case_type, case_id, agent_id, reviewed_at, sampling_method,
     has_policy, difficulty). Returns (review versions, policy_applied_correctly per case)."""
-    cases = cases.reset_index(drop=True)
-    reviewed = quantize(rng, cases["reviewed_at"].to_numpy())
-    cases["reviewed_at"] = reviewed
+    reviewed = quantize(rng, cases["reviewed_at"])
+    cases = cases.assign(reviewed_at=reviewed)
     agents = world.agents
-    skill = agents.skill[cases["agent_id"].to_numpy() - 1]
+    skill = agents.skill[cases["agent_id"] - 1]
     rubric = true_rubric(rng, cases, skill)
-    reviewer = choose_agents(rng, world, reviewed, (QA_REVIEWER,), exclude=cases["agent_id"].to_numpy())
-    rows = review_rows(world, world.next_ids("review", len(cases)), cases, reviewer, rubric,
-                       overall_tenths(rng, rubric), np.full(len(cases), -1, dtype=np.int64))
+    reviewer = choose_agents(rng, world, reviewed, (QA_REVIEWER,), exclude=cases["agent_id"])
+    rows = review_rows(
+        world,
+        world.next_ids("review", len(cases)),
+        cases,
+        reviewer,
+        rubric,
+        overall_tenths(rng, rubric),
+        np.full(len(cases), -1, dtype=np.int64),
+    )
     return with_edits(rng, rows, world.ctx.start_us), rubric["policy"]
 
 

@@ -29,11 +29,24 @@ def categorical(rng: np.random.Generator, probs: tuple[float, ...] | np.ndarray,
 
 def weighted_index(rng: np.random.Generator, weights: np.ndarray, n: int) -> np.ndarray:
     """``n`` indexes into ``weights`` drawn with replacement, proportionally to the weights."""
-    cum = np.cumsum(weights, dtype=np.float64)
-    if n == 0 or cum.size == 0 or cum[-1] <= 0:
-        return np.zeros(0 if n == 0 or cum.size == 0 else n, dtype=np.int64)
-    idx = np.searchsorted(cum, rng.random(n) * cum[-1], side="right")
-    return np.minimum(idx, cum.size - 1).astype(np.int64)
+    return Sampler(weights).draw(rng, n)
+
+
+class Sampler:
+    """Draws indexes proportionally to fixed weights (the cumulative sum is computed once)."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.cum = np.cumsum(weights, dtype=np.float64)
+        self.total = float(self.cum[-1]) if self.cum.size else 0.0
+
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        if n == 0 or self.total <= 0:
+            return np.zeros(0, dtype=np.int64)
+        u = rng.random(n) * self.total
+        order = np.argsort(u)  # sorted needles make the binary searches cache friendly
+        idx = np.empty(n, dtype=np.int64)
+        idx[order] = np.searchsorted(self.cum, u[order], side="right")
+        return np.minimum(idx, self.cum.size - 1)
 
 
 def lognormal(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndarray:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from dagster_project.generator import config as C
 from dagster_project.generator.rand import RATINGS, bernoulli, categorical, lognormal
+from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, HOUR, MINUTE, NEVER, day_index, quantize
 from dagster_project.generator.world import Context, World
 
@@ -20,8 +20,9 @@ def _scores(rng: np.random.Generator, queue: np.ndarray) -> np.ndarray:
     return np.where(unhappy, np.maximum(1, score - 2), score)
 
 
-def generate_ratings(ctx: Context, world: World, day: int, ticket_ids: np.ndarray, solved_at: np.ndarray,
-                     queue: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+def generate_ratings(
+    ctx: Context, world: World, day: int, ticket_ids: np.ndarray, solved_at: np.ndarray, queue: np.ndarray
+) -> tuple[Rows, np.ndarray]:
     """Rating versions for the given tickets, and whether each ticket was rated 1-2."""
     rng = ctx.rng(RATINGS, day)
     n = ticket_ids.size
@@ -32,20 +33,30 @@ def generate_ratings(ctx: Context, world: World, day: int, ticket_ids: np.ndarra
     low[rated] = (score >= 1) & (score <= 2)
     again = bernoulli(rng, C.SECOND_RATING_SHARE, rated.size)
     rows = np.concatenate([rated, rated[again]])
-    created = np.concatenate([created, created[again] + (lognormal(rng, 2, 0.5, int(again.sum())) * DAY).astype(np.int64)])
+    created = np.concatenate(
+        [created, created[again] + (lognormal(rng, 2, 0.5, int(again.sum())) * DAY).astype(np.int64)]
+    )
     score = np.concatenate([score, _scores(rng, queue[rated[again]])])
     order = np.argsort(created, kind="stable")
     rows, created, score = rows[order], quantize(rng, created[order]), score[order]
     m = rows.size
-    r = pd.DataFrame({
-        "rating_id": world.next_ids("rating", m), "ticket_id": ticket_ids[rows], "score": score,
-        "_has_comment": bernoulli(rng, C.RATING_COMMENT_SHARE, m), "created_at": created, "updated_at": created,
-    })
-    edited = r[bernoulli(rng, C.RATING_EDIT_SHARE, m) & (score > 0)].copy()
+    r = Rows(
+        {
+            "rating_id": world.next_ids("rating", m),
+            "ticket_id": ticket_ids[rows],
+            "score": score,
+            "_has_comment": bernoulli(rng, C.RATING_COMMENT_SHARE, m),
+            "created_at": created,
+            "updated_at": created,
+        }
+    )
+    edited = r.take(bernoulli(rng, C.RATING_EDIT_SHARE, m) & (score > 0))
     k = len(edited)
-    edited["score"] = np.clip(edited["score"].to_numpy() + rng.choice([-2, -1, 1, 2], k), 1, 5)
-    edited["_has_comment"] = edited["_has_comment"].to_numpy() | bernoulli(rng, 0.5, k)
-    edited["updated_at"] = quantize(rng, edited["created_at"].to_numpy() + (lognormal(rng, 8, 1.0, k) * HOUR).astype(np.int64) + MINUTE)
-    v = pd.concat([r, edited], ignore_index=True)
-    v["_day"] = day_index(v["updated_at"].to_numpy(), ctx.start_us)
+    edited["score"] = np.clip(edited["score"] + rng.choice([-2, -1, 1, 2], k), 1, 5)
+    edited["_has_comment"] = edited["_has_comment"] | bernoulli(rng, 0.5, k)
+    edited["updated_at"] = quantize(
+        rng, edited["created_at"] + (lognormal(rng, 8, 1.0, k) * HOUR).astype(np.int64) + MINUTE
+    )
+    v = Rows.concat([r, edited])
+    v["_day"] = day_index(v["updated_at"], ctx.start_us)
     return v, low

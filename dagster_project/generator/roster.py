@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from dagster_project.contract import table
 from dagster_project.generator import config as C
 from dagster_project.generator.rand import AGENTS, categorical
+from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, MINUTE, NEVER, day_index, quantize
 from dagster_project.generator.world import Agents, Context, World
 
@@ -58,9 +58,14 @@ def _new_agents(rng: np.random.Generator, roles: np.ndarray, hired_at: np.ndarra
     left_at = base + ((0.1 + rng.exponential(1 / ATTRITION_PER_YEAR, n)) * YEAR).astype(np.int64)
     change_at = np.where(change_at < left_at, change_at, NEVER)
     return Agents(
-        role=roles, team0=team0, team1=team1, team_change_at=quantize(rng, change_at.astype(np.int64)),
-        site=rng.integers(0, len(SITES), n).astype(np.int8), hired_at=hired_at,
-        left_at=quantize(rng, left_at), skill=rng.beta(18, 2, n),
+        role=roles,
+        team0=team0,
+        team1=team1,
+        team_change_at=quantize(rng, change_at.astype(np.int64)),
+        site=rng.integers(0, len(SITES), n).astype(np.int8),
+        hired_at=hired_at,
+        left_at=quantize(rng, left_at),
+        skill=rng.beta(18, 2, n),
     )
 
 
@@ -84,11 +89,11 @@ def build_roster(ctx: Context) -> Agents:
     return agents
 
 
-def agent_versions(ctx: Context, agents: Agents) -> pd.DataFrame:
+def agent_versions(ctx: Context, agents: Agents) -> Rows:
     """Versions: the bootstrap dump (first minutes of day 0), then hires, team changes and departures."""
     rng = ctx.rng(AGENTS, 0, sub=999)
     number = np.arange(1, agents.n + 1, dtype=np.int64)
-    boot = ctx.start_us + (rng.random(agents.n) * 30 * MINUTE).astype(np.int64)
+    boot = quantize(rng, ctx.start_us + (rng.random(agents.n) * 30 * MINUTE).astype(np.int64))
     first = np.where(agents.hired_at < ctx.start_us, boot, agents.hired_at)
     events = [first, agents.team_change_at, agents.left_at]
     t = np.concatenate(events)
@@ -96,7 +101,7 @@ def agent_versions(ctx: Context, agents: Agents) -> pd.DataFrame:
     keep = (t != NEVER) & (t >= first[idx])
     t, idx = t[keep], idx[keep]
     team = np.where(agents.team_change_at[idx] <= t, agents.team1[idx], agents.team0[idx])
-    return pd.DataFrame(
+    return Rows(
         {
             "agent_id": number[idx],
             "team": team,
@@ -110,6 +115,23 @@ def agent_versions(ctx: Context, agents: Agents) -> pd.DataFrame:
     )
 
 
+def _on_duty(agents: Agents, day_start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Agents employed for the whole UTC day starting at ``day_start`` without changing team, and their team."""
+    day_end = day_start + DAY
+    steady = (agents.hired_at <= day_start) & (agents.left_at > day_end)
+    steady &= ~((agents.team_change_at > day_start) & (agents.team_change_at <= day_end))
+    team = np.where(agents.team_change_at <= day_start, agents.team1, agents.team0)
+    return steady, team
+
+
+def _pick(rng_u: np.ndarray, pool: np.ndarray, exclude: np.ndarray) -> np.ndarray:
+    """A uniform choice from ``pool`` (agent numbers) per row, stepping past ``exclude`` when possible."""
+    k = np.floor(rng_u * pool.size).astype(np.int64)
+    chosen = pool[k]
+    clash = (chosen == exclude) & (pool.size > 1)
+    return np.where(clash, pool[(k + 1) % pool.size], chosen)
+
+
 def choose_agents(
     rng: np.random.Generator,
     world: World,
@@ -118,31 +140,29 @@ def choose_agents(
     teams: np.ndarray | None = None,
     exclude: np.ndarray | None = None,
 ) -> np.ndarray:
-    """For each instant, a random agent (number) active then, with one of ``roles`` and in team ``teams[i]``.
+    """For each instant, a random agent (number) on duty that day, with one of ``roles`` and in team ``teams[i]``.
 
-    Falls back to any active non-QA agent of those roles, then to any active agent. Never returns
-    ``exclude[i]``'s agent when another is eligible.
+    Falls back to anyone on duty with those roles, then to any non-QA agent on duty, then to any agent
+    employed at all. Avoids ``exclude[i]`` (e.g. the first agent of a case) when another is eligible.
     """
     agents = world.agents
     n = t.size
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    active = agents.active_at(t)
-    has_role = np.isin(agents.role, roles)[None, :]
-    numbers = np.arange(1, agents.n + 1)
-    not_excluded = np.ones((n, agents.n), dtype=bool) if exclude is None else numbers[None, :] != exclude[:, None]
-    candidates = [active & has_role & not_excluded, active & has_role, active & (agents.role != QA_REVIEWER)[None, :], active]
-    if teams is not None:
-        candidates.insert(0, candidates[0] & (agents.team_at(t) == teams[:, None]))
     chosen = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return chosen
     u = rng.random(n)
-    for eligible in candidates:
-        todo = chosen < 0
-        if not todo.any():
-            break
-        cum = np.cumsum(eligible[todo], axis=1)
-        count = cum[:, -1]
-        k = np.floor(u[todo] * count).astype(np.int64)
-        pick = np.argmax(cum > k[:, None], axis=1)
-        chosen[np.flatnonzero(todo)[count > 0]] = numbers[pick[count > 0]]
-    return np.where(chosen < 0, 1, chosen)
+    exclude = np.full(n, -1) if exclude is None else exclude
+    team_of_row = np.full(n, -1) if teams is None else np.asarray(teams)
+    numbers = np.arange(1, agents.n + 1)
+    day_start = t - t % DAY
+    has_role = np.isin(agents.role, roles)
+    for d in np.unique(day_start):
+        on_duty, team = _on_duty(agents, int(d))
+        pools = [on_duty & has_role, on_duty & (agents.role != QA_REVIEWER), agents.hired_at <= d]
+        in_day = day_start == d
+        for wanted in np.unique(team_of_row[in_day]):
+            rows = np.flatnonzero(in_day & (team_of_row == wanted))
+            first = [pools[0] & (team == wanted)] if wanted >= 0 else []
+            pool = next((numbers[m] for m in first + pools if m.any()), numbers[:1])
+            chosen[rows] = _pick(u[rows], pool, exclude[rows])
+    return chosen

@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dagster_project.generator.strings import compact_chars, fixed_width_strings
 from dagster_project.generator.rand import categorical
+from dagster_project.generator.strings import digit_table, fixed_width_strings
 
 SECOND = 1_000_000
 MINUTE = 60 * SECOND
@@ -81,18 +81,10 @@ def pick_offsets(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 @functools.cache
-def _digit_table(width: int) -> np.ndarray:
-    """Row v holds the ``width`` ASCII digits of v (zero padded)."""
-    v = np.arange(10**width, dtype=np.int64)
-    cols = [48 + (v // 10**k) % 10 for k in range(width - 1, -1, -1)]
-    return np.stack(cols, axis=1).astype(np.uint8)
-
-
-@functools.cache
 def _time_of_day_table() -> np.ndarray:
     """Element s holds ``HH:MM:SS`` (8 bytes) for second-of-day s."""
     s = np.arange(86400)
-    d2 = _digit_table(2)
+    d2 = digit_table(2)
     colon = np.full((86400, 1), ord(":"), dtype=np.uint8)
     chars = np.concatenate([d2[s // 3600], colon, d2[s // 60 % 60], colon, d2[s % 60]], axis=1)
     return np.ascontiguousarray(chars).view("V8").reshape(-1)
@@ -114,12 +106,14 @@ def _fraction_text(frac: np.ndarray) -> pa.StringArray:
     lengths = np.zeros(frac.size, dtype=np.int32)
     f = frac[has_frac]
     lengths[has_frac] = np.where(f % 1000 == 0, 4, 7)
-    d3 = _digit_table(3)
+    d3 = digit_table(3)
     chars = np.concatenate([np.full((f.size, 1), ord("."), dtype=np.uint8), d3[f // 1000], d3[f % 1000]], axis=1)
     data = chars[np.arange(7)[None, :] < lengths[has_frac][:, None]]
     offsets = np.zeros(frac.size + 1, dtype=np.int32)
     np.cumsum(lengths, out=offsets[1:])
-    return pa.Array.from_buffers(pa.string(), frac.size, [None, pa.py_buffer(offsets), pa.py_buffer(data)], null_count=0)
+    return pa.Array.from_buffers(
+        pa.string(), frac.size, [None, pa.py_buffer(offsets), pa.py_buffer(data)], null_count=0
+    )
 
 
 def format_iso(us: np.ndarray, offset_code: np.ndarray) -> pa.StringArray:

@@ -12,10 +12,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from dagster_project.generator import config as C
-from dagster_project.generator.rand import stream
+from dagster_project.generator.feed import DayStore
+from dagster_project.generator.rand import Sampler, stream
+from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, date_to_us
 
 
@@ -58,12 +59,13 @@ class Users:
     def __init__(self) -> None:
         self.n = 0
         self._cols: dict[str, np.ndarray] = {}
+        self._samplers: dict[tuple[str, int], Sampler] = {}
 
     def append(self, **cols: np.ndarray) -> np.ndarray:
         """Add users; returns their numbers."""
         count = len(cols["signup_at"])
         for name in self.FIELDS:
-            values = cols.get(name, np.full(count, np.iinfo(np.int64).min, dtype=np.int64))
+            values = cols[name]
             old = self._cols.get(name)
             if old is None:
                 self._cols[name] = np.asarray(values).copy()
@@ -75,6 +77,7 @@ class Users:
                 old[self.n : self.n + count] = values
         numbers = np.arange(self.n + 1, self.n + count + 1, dtype=np.int64)
         self.n += count
+        self._samplers.clear()
         return numbers
 
     def __getattr__(self, name: str) -> np.ndarray:
@@ -85,13 +88,31 @@ class Users:
     def block(self, numbers: np.ndarray, until: np.ndarray) -> None:
         idx = numbers - 1
         np.maximum.at(self._cols["blocked_until"], idx, until)
+        self._samplers.clear()
 
-    def buyer_weights(self, t: int) -> np.ndarray:
-        """Chance weight of each user placing an order at instant ``t`` (0 before signup or when blocked)."""
-        return np.where((self.signup_at < t) & (self.blocked_until < t), self.weight, 0.0)
+    def buyers(self, t: int) -> Sampler:
+        """Draws user numbers - 1 by buying activity among users signed up and not blocked at ``t``."""
+        key = ("buyers", t)
+        if key not in self._samplers:
+            self._samplers[key] = Sampler(np.where((self.signup_at < t) & (self.blocked_until < t), self.weight, 0.0))
+        return self._samplers[key]
 
-    def seller_weights(self, t: int) -> np.ndarray:
-        return np.where((self.seller_since < t) & (self.blocked_until < t), self.seller_weight, 0.0)
+    def suspects(self, t: int) -> Sampler:
+        """Draws user numbers - 1 likely to be reported or acted on: risky users and sellers weigh more."""
+        key = ("suspects", t)
+        if key not in self._samplers:
+            weights = np.where(self.risky, 20.0, 1.0) * np.where(self.seller_since < t, 2.5, 1.0) * (self.signup_at < t)
+            self._samplers[key] = Sampler(weights)
+        return self._samplers[key]
+
+    def sellers(self, t: int) -> Sampler:
+        """Draws user numbers - 1 by selling activity among sellers not blocked at ``t``."""
+        key = ("sellers", t)
+        if key not in self._samplers:
+            self._samplers[key] = Sampler(
+                np.where((self.seller_since < t) & (self.blocked_until < t), self.seller_weight, 0.0)
+            )
+        return self._samplers[key]
 
 
 @dataclass
@@ -111,11 +132,8 @@ class Agents:
     def n(self) -> int:
         return self.role.size
 
-    def team_at(self, t: np.ndarray) -> np.ndarray:
-        """Team of every agent at each instant: shape (len(t), n)."""
-        return np.where(self.team_change_at[None, :] <= t[:, None], self.team1[None, :], self.team0[None, :])
-
     def active_at(self, t: np.ndarray) -> np.ndarray:
+        """Whether every agent is employed at each instant: shape (len(t), n)."""
         return (self.hired_at[None, :] <= t[:, None]) & (self.left_at[None, :] > t[:, None])
 
 
@@ -125,7 +143,7 @@ class World:
     users: Users = field(default_factory=Users)
     agents: Agents | None = None
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    recent: dict[str, dict[int, pd.DataFrame]] = field(default_factory=lambda: defaultdict(dict))
+    recent: dict[str, DayStore] = field(default_factory=lambda: defaultdict(DayStore))
 
     def next_ids(self, name: str, count: int) -> np.ndarray:
         """``count`` new record numbers (1, 2, ...) for ``name``."""
@@ -133,24 +151,25 @@ class World:
         self.counters[name] += count
         return np.arange(first, first + count, dtype=np.int64)
 
-    def remember(self, name: str, day: int, frame: pd.DataFrame, keep_days: int) -> None:
+    def remember(self, name: str, day: int, frame: Rows, keep_days: int) -> None:
         """Keep ``frame`` as ``name``'s records of ``day``, forgetting days older than ``keep_days``."""
         store = self.recent[name]
-        store[day] = frame
-        for old in [d for d in store if d <= day - keep_days]:
-            del store[old]
+        store.add(frame, np.full(len(frame), day))
+        store.drop_before(day - keep_days + 1)
 
-    def schedule(self, name: str, frame: pd.DataFrame, days: np.ndarray) -> None:
-        """File ``frame``'s rows under the day each is due (for a later ``due``)."""
+    def schedule(self, name: str, frame: Rows, days: np.ndarray) -> None:
+        """File ``frame``'s rows under the day each is due."""
+        self.recent[name].add(frame, days)
+
+    def due(self, name: str, day: int) -> Rows | None:
+        """Rows scheduled for ``day`` (and forget earlier days)."""
         store = self.recent[name]
-        for day in np.unique(days):
-            rows = frame[days == day]
-            store[int(day)] = pd.concat([store[int(day)], rows], ignore_index=True) if int(day) in store else rows
+        rows = store.rows(day, day)
+        store.drop_before(day + 1)
+        return rows
 
-    def due(self, name: str, day: int) -> pd.DataFrame | None:
-        """Rows scheduled for ``day`` (removed from the schedule)."""
-        return self.recent[name].pop(day, None)
+    def recall(self, name: str, first_day: int, last_day: int) -> Rows | None:
+        return self.recent[name].rows(first_day, last_day)
 
-    def recall(self, name: str, first_day: int, last_day: int) -> pd.DataFrame | None:
-        frames = [f for d, f in sorted(self.recent[name].items()) if first_day <= d <= last_day and not f.empty]
-        return pd.concat(frames, ignore_index=True) if frames else None
+    def forget_before(self, name: str, day: int) -> None:
+        self.recent[name].drop_before(day)

@@ -20,6 +20,29 @@ import pyarrow.compute as pc
 from dagster_project.contract import Column, Table
 
 _CSV_SPECIAL = r'[",\r\n]'
+_CSV_SPECIAL_BYTES = b'",\r\n'
+_JSON_SPECIAL_BYTES = b'\\"\n\r\t'
+_JSON_CONTROL_BYTES = bytes(c for c in range(32) if c not in (9, 10, 13))
+
+
+def _contains_any(values: pa.Array, chars: bytes) -> bool:
+    """Whether any value's text holds one of ``chars`` (a scan of the raw data buffer)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if len(values) == 0 or values.null_count == len(values):
+        return False
+    _, offsets_buf, data_buf = values.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int32)
+    data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[values.offset] : offsets[values.offset + len(values)]]
+    if len(chars) > 6:
+        table = np.zeros(256, dtype=bool)
+        table[np.frombuffer(chars, dtype=np.uint8)] = True
+        return bool(table[data].any())
+    return any(bool((data == c).any()) for c in chars)
+
+
+def _has_empty(values: pa.Array) -> bool:
+    return values.null_count < len(values) and pc.min(pc.binary_length(values)).as_py() == 0
 
 
 def _as_text(column: Column, values: pa.Array) -> pa.Array:
@@ -33,7 +56,7 @@ def _as_text(column: Column, values: pa.Array) -> pa.Array:
 
 def csv_cell(column: Column, values: pa.Array) -> pa.Array:
     text = _as_text(column, values)
-    if column.kind != "string":
+    if column.kind != "string" or not (_contains_any(text, _CSV_SPECIAL_BYTES) or _has_empty(text)):
         return text
     needs_quotes = pc.or_(pc.match_substring_regex(text, _CSV_SPECIAL), pc.equal(pc.utf8_length(text), 0))
     quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
@@ -42,11 +65,12 @@ def csv_cell(column: Column, values: pa.Array) -> pa.Array:
 
 def json_value(column: Column, values: pa.Array) -> pa.Array:
     text = _as_text(column, values)
-    if column.kind == "string":
+    if column.kind == "string" and _contains_any(text, _JSON_CONTROL_BYTES):
+        raise ValueError(f"{column.name}: control characters other than \\n, \\r, \\t are not supported")
+    if column.kind == "string" and _contains_any(text, _JSON_SPECIAL_BYTES):
         for raw, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r"), ("\t", "\\t")):
             text = pc.replace_substring(text, raw, escaped)
-        text = pc.binary_join_element_wise('"', text, '"', "")
-    elif column.kind == "timestamp":
+    if column.kind in ("string", "timestamp"):
         text = pc.binary_join_element_wise('"', text, '"', "")
     return pc.fill_null(text, "null")
 
