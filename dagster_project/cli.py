@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 from dagster_project.settings import PROJECT_ROOT, settings
@@ -167,6 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # BackfillPolicy is marked beta in Dagster 1.13: a notice per asset is noise in a summary.
+    warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = build_parser().parse_args(argv)
     return args.func(args)
 
