@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
 import pytest
+
+from dagster_project.settings import PROJECT_ROOT
+from dagster_project.summary import TableCount, table_counts
+
+SEEDS = PROJECT_ROOT / "seeds"
+COUNTED_SCHEMAS = ("raw", "quarantine", "intermediate", "marts", "reference")
 
 
 @pytest.fixture(scope="session")
@@ -11,3 +23,32 @@ def dbt_manifest() -> None:
     from dagster_project.dbt_project import prepare_manifest
 
     prepare_manifest()
+
+
+def materialize(exports: Path, warehouse: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+    """Run the real CLI, as a user would."""
+    trustqa = Path(sys.executable).with_name("trustqa")
+    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    env.pop("TRUSTQA_EXPORTS_DIR", None)
+    return subprocess.run(
+        [str(trustqa), "materialize", "--exports", str(exports), "--warehouse", str(warehouse)],
+        cwd=warehouse.parent, capture_output=True, text=True, env=env, timeout=1200,
+    )
+
+
+@dataclass
+class SampleWarehouse:
+    path: Path
+    dagster_home: Path
+    first_run: subprocess.CompletedProcess
+    counts_after_first_run: list[TableCount]
+
+
+@pytest.fixture(scope="session")
+def sample_warehouse(tmp_path_factory, dbt_manifest) -> SampleWarehouse:
+    """`trustqa materialize` on the bundled sample, once per session."""
+    root = tmp_path_factory.mktemp("sample")
+    warehouse, home = root / "trustqa.duckdb", root / "dagster_home"
+    home.mkdir()
+    first = materialize(SEEDS, warehouse, home)
+    return SampleWarehouse(warehouse, home, first, table_counts(warehouse, COUNTED_SCHEMAS))

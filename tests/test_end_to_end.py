@@ -9,40 +9,22 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.settings import PROJECT_ROOT
 from dagster_project.summary import table_counts
-
-SEEDS = PROJECT_ROOT / "seeds"
-SCHEMAS = ("raw", "quarantine", "intermediate", "marts", "reference")
-
-
-def materialize(warehouse: Path, dagster_home: Path) -> subprocess.CompletedProcess:
-    trustqa = Path(sys.executable).with_name("trustqa")
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
-    env.pop("TRUSTQA_EXPORTS_DIR", None)
-    return subprocess.run(
-        [str(trustqa), "materialize", "--exports", str(SEEDS), "--warehouse", str(warehouse)],
-        cwd=warehouse.parent, capture_output=True, text=True, env=env, timeout=1200,
-    )
+from tests.conftest import COUNTED_SCHEMAS, SEEDS, materialize
 
 
 @pytest.fixture(scope="module")
-def two_runs(tmp_path_factory, dbt_manifest):
-    root = tmp_path_factory.mktemp("e2e")
-    warehouse, home = root / "trustqa.duckdb", root / "dagster_home"
-    home.mkdir()
-    first = materialize(warehouse, home)
-    counts_after_first = table_counts(warehouse, SCHEMAS)
-    second = materialize(warehouse, home)
-    return first, counts_after_first, second, table_counts(warehouse, SCHEMAS)
+def second_run(sample_warehouse):
+    completed = materialize(SEEDS, sample_warehouse.path, sample_warehouse.dagster_home)
+    return completed, table_counts(sample_warehouse.path, COUNTED_SCHEMAS)
 
 
-def test_materialize_on_the_sample_succeeds(two_runs):
-    first, counts, _, _ = two_runs
+def test_materialize_on_the_sample_succeeds(sample_warehouse):
+    first = sample_warehouse.first_run
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert "run succeeded" in first.stdout
     assert "marts.fct_appeal_outcomes_daily" in first.stdout
-    by_name = {(c.schema, c.table): c.rows for c in counts}
+    by_name = {(c.schema, c.table): c.rows for c in sample_warehouse.counts_after_first_run}
     for table in ("users", "orders", "appeals", "tickets", "qa_reviews", "agents"):
         assert by_name[("raw", table)] > 0, table
     assert by_name[("marts", "fct_appeal_outcomes_daily")] > 0
@@ -50,10 +32,10 @@ def test_materialize_on_the_sample_succeeds(two_runs):
     assert sum(rows for (schema, _), rows in by_name.items() if schema == "quarantine") == 0
 
 
-def test_second_run_changes_no_row_count(two_runs):
-    _, first_counts, second, second_counts = two_runs
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
-    assert second_counts == first_counts
+def test_second_run_changes_no_row_count(sample_warehouse, second_run):
+    completed, counts = second_run
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert counts == sample_warehouse.counts_after_first_run
 
 
 def test_failed_run_exits_non_zero_with_a_clear_message(tmp_path):
@@ -66,3 +48,25 @@ def test_failed_run_exits_non_zero_with_a_clear_message(tmp_path):
     )
     assert completed.returncode == 2
     assert f"no export files found under {empty}" in completed.stderr
+
+
+def test_every_mart_column_is_documented(sample_warehouse):
+    """Each table in `marts` has a dbt YAML description for the model and every column it holds."""
+    import duckdb
+    import yaml
+
+    from dagster_project.settings import DBT_PROJECT_DIR
+
+    documented: dict[str, set[str]] = {}
+    for path in (DBT_PROJECT_DIR / "models" / "marts").glob("_*.yml"):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            assert model.get("description"), model["name"]
+            documented[model["name"]] = {c["name"] for c in model.get("columns", []) if c.get("description")}
+    with duckdb.connect(str(sample_warehouse.path), read_only=True) as con:
+        rows = con.execute(
+            "select table_name, list(column_name) from information_schema.columns "
+            "where table_schema = 'marts' group by table_name"
+        ).fetchall()
+    assert len(rows) >= 11
+    for table, columns in rows:
+        assert documented.get(table) == set(columns), table
