@@ -9,12 +9,16 @@ module-scoped fixtures: one load and one dbt run per fixture.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from dagster_project.contract import TABLES
 from dagster_project.loading.export_files import export_days
 from dagster_project.loading.loader import connect, load_days
 from tests.dbt_runner import Warehouse, run_dbt
+from tests.export_builder import write_export
 
 LOADED_AT = dt.datetime(2030, 1, 1, 12, 0, 0)
 
@@ -26,11 +30,27 @@ def load_exports(db_path: Path, exports_dir: Path) -> None:
             load_days(con, table, exports_dir, days, LOADED_AT)
 
 
-def build_from_exports(work_dir: Path, exports_dir: Path, dbt_args: list[str] | None = None) -> Warehouse:
+def write_rows_as_exports(exports_dir: Path, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]]) -> Path:
+    """Write contract-shaped rows, each with an ``_export_date``, as one export file per table and day."""
+    for table_name, rows in rows_by_table.items():
+        by_day: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            by_day[str(row["_export_date"])].append({k: v for k, v in row.items() if not k.startswith("_")})
+        for day, day_rows in sorted(by_day.items()):
+            write_export(exports_dir, table_name, day, day_rows)
+    return exports_dir
+
+
+def build_from_exports(
+    work_dir: Path,
+    exports_dir: Path,
+    dbt_args: list[str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Warehouse:
     work_dir.mkdir(parents=True, exist_ok=True)
     db_path = work_dir / "trustqa.duckdb"
     if db_path.exists():
         db_path.unlink()
     load_exports(db_path, exports_dir)
-    output = run_dbt(dbt_args or ["build"], work_dir, db_path)
+    output = run_dbt(dbt_args or ["build"], work_dir, db_path, extra_env)
     return Warehouse(path=db_path, dbt_output=output)

@@ -16,7 +16,8 @@ import pytest
 import yaml
 
 from dagster_project.settings import DBT_PROJECT_DIR
-from tests.dbt_runner import Warehouse, build_warehouse
+from tests.dbt_runner import Warehouse
+from tests.pipeline_runner import build_from_exports, write_rows_as_exports
 
 pytestmark = pytest.mark.slow
 
@@ -219,9 +220,10 @@ RATE_COLUMNS = {
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    built = build_warehouse(
-        tmp_path_factory.mktemp("appeal_outcomes"),
-        RAW,
+    root = tmp_path_factory.mktemp("appeal_outcomes")
+    built = build_from_exports(
+        root / "work",
+        write_rows_as_exports(root / "exports", RAW),
         dbt_args=["build", "--select", "+fct_appeal_outcomes_daily"],
         extra_env={"TZ": "Asia/Kolkata"},  # the session time zone must not matter
     )
@@ -292,3 +294,10 @@ def test_mart_documented_column_by_column() -> None:
 
 def test_day_is_a_date(mart: dict) -> None:
     assert all(type(r["day"]) is dt.date for r in mart.values())
+
+
+def test_fixture_loaded_through_the_loader_without_quarantine(warehouse: Warehouse) -> None:
+    assert warehouse.scalar("select count(*) from raw.appeals") == len(RAW["appeals"])
+    assert warehouse.scalar("select count(*) from raw.enforcement_actions") == len(RAW["enforcement_actions"])
+    for table in ("appeals", "enforcement_actions"):
+        assert warehouse.scalar(f"select count(*) from quarantine.{table}") == 0
