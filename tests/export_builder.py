@@ -40,3 +40,11 @@ def write_export(root: Path, table_name: str, day: str, rows: list[dict[str, Any
     text = csv_text(table_name, rows) if table(table_name).file_format == "csv" else jsonl_text(table_name, rows)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def write_exports(root: Path, exports: dict[str, dict[str, list[dict[str, Any]]]]) -> Path:
+    """Write a whole export folder: ``{table: {"YYYY-MM-DD": rows}}``; returns ``root``."""
+    for table_name, days in exports.items():
+        for day, rows in days.items():
+            write_export(root, table_name, day, rows)
+    return root

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.dbt_runner import Warehouse
-from tests.export_builder import write_export
+from tests.export_builder import write_exports
 from tests.pipeline_runner import build_from_exports
 
 pytestmark = pytest.mark.slow
@@ -239,10 +239,7 @@ FIRST_DAY, AS_OF_DAY = dt.date(2026, 10, 1), dt.date(2026, 11, 14)
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     root = tmp_path_factory.mktemp("enforcement_marts")
-    exports = root / "exports"
-    for table_name, days in EXPORTS.items():
-        for day, rows in days.items():
-            write_export(exports, table_name, day, rows)
+    exports = write_exports(root / "exports", EXPORTS)
     built = build_from_exports(
         Path(root / "work"),
         exports,

@@ -27,7 +27,7 @@ import yaml
 
 from dagster_project.settings import DBT_PROJECT_DIR
 from tests.dbt_runner import Warehouse
-from tests.export_builder import write_export
+from tests.export_builder import write_exports
 from tests.pipeline_runner import build_from_exports
 
 pytestmark = pytest.mark.slow
@@ -173,10 +173,7 @@ EXPORTS: dict[str, dict[str, list[dict[str, object]]]] = {
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     root = tmp_path_factory.mktemp("support_marts")
-    exports = root / "exports"
-    for table_name, days in EXPORTS.items():
-        for day, rows in days.items():
-            write_export(exports, table_name, day, rows)
+    exports = write_exports(root / "exports", EXPORTS)
     built = build_from_exports(
         Path(root / "work"),
         exports,
