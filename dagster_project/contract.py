@@ -61,14 +61,6 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
-    @property
-    def required(self) -> tuple[str, ...]:
-        """Columns that must be non-null: the key and ``updated_at``."""
-        return (self.key, "updated_at")
-
-    def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name == name)
-
     def folder(self, exports_dir: str) -> str:
         return f"{exports_dir}/{self.system}/{self.name}"
 

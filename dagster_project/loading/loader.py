@@ -132,11 +132,15 @@ def _validate_and_insert(con: duckdb.DuckDBPyConnection, table: Table, file: Exp
         from _judged where len(_all_failures) > 0
         """
     )
-    loaded = con.execute("select count(*) from _judged where len(_all_failures) = 0").fetchone()[0]
-    rules = con.execute(
-        "select split_part(_all_failures[1], ':', 1), count(*) from _judged where len(_all_failures) > 0 group by 1"
-    ).fetchall()
-    return FileResult(file.relative_path, loaded=loaded, quarantined=Counter(dict(rules)))
+    # one pass: the null group is the loaded rows, the others count quarantined rows per first rule
+    counts = dict(
+        con.execute(
+            "select case when len(_all_failures) > 0 then split_part(_all_failures[1], ':', 1) end, count(*) "
+            "from _judged group by 1"
+        ).fetchall()
+    )
+    loaded = counts.pop(None, 0)
+    return FileResult(file.relative_path, loaded=loaded, quarantined=Counter(counts))
 
 
 def load_file(con: duckdb.DuckDBPyConnection, table: Table, file: ExportFile, loaded_at: str) -> FileResult:

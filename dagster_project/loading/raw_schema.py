@@ -9,7 +9,7 @@ row.
 
 from __future__ import annotations
 
-from dagster_project.contract import Column, Table
+from dagster_project.contract import LOAD_METADATA_COLUMNS, Column, Table
 
 RAW_SCHEMA = "raw"
 QUARANTINE_SCHEMA = "quarantine"
@@ -24,11 +24,8 @@ SQL_TYPES = {
     "number": "DOUBLE",
 }
 
-LINEAGE_COLUMNS_DDL = (
-    ("_export_date", "DATE NOT NULL"),
-    ("_source_file", "VARCHAR NOT NULL"),
-    ("_source_line", "BIGINT NOT NULL"),
-    ("_loaded_at", "TIMESTAMP NOT NULL"),
+LINEAGE_COLUMNS_DDL = tuple(
+    zip(LOAD_METADATA_COLUMNS, ("DATE NOT NULL", "VARCHAR NOT NULL", "BIGINT NOT NULL", "TIMESTAMP NOT NULL"), strict=True)
 )
 
 QUARANTINE_COLUMNS_DDL = (
