@@ -20,7 +20,7 @@ import os
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -169,10 +169,20 @@ def build_warehouse(
     extra_env is added to dbt's environment (e.g. ``TZ`` to run dbt's DuckDB
     session in another time zone).
     """
+    return build_with(work_dir, lambda db_path: create_raw_warehouse(db_path, raw_rows), dbt_args, extra_env)
+
+
+def build_with(
+    work_dir: Path,
+    fill_raw: Callable[[Path], None],
+    dbt_args: list[str] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Warehouse:
+    """A fresh DuckDB file in work_dir, raw tables filled by ``fill_raw(db_path)``, then dbt once."""
     work_dir.mkdir(parents=True, exist_ok=True)
     db_path = work_dir / "trustqa.duckdb"
     if db_path.exists():
         db_path.unlink()
-    create_raw_warehouse(db_path, raw_rows)
+    fill_raw(db_path)
     output = run_dbt(dbt_args or ["build"], work_dir, db_path, extra_env)
     return Warehouse(path=db_path, dbt_output=output)

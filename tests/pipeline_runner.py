@@ -17,7 +17,7 @@ from typing import Any
 from dagster_project.contract import TABLES
 from dagster_project.loading.export_files import export_days
 from dagster_project.loading.loader import connect, load_days
-from tests.dbt_runner import Warehouse, run_dbt
+from tests.dbt_runner import Warehouse, build_with
 from tests.export_builder import write_export
 
 LOADED_AT = dt.datetime(2030, 1, 1, 12, 0, 0)
@@ -47,10 +47,4 @@ def build_from_exports(
     dbt_args: list[str] | None = None,
     extra_env: Mapping[str, str] | None = None,
 ) -> Warehouse:
-    work_dir.mkdir(parents=True, exist_ok=True)
-    db_path = work_dir / "trustqa.duckdb"
-    if db_path.exists():
-        db_path.unlink()
-    load_exports(db_path, exports_dir)
-    output = run_dbt(dbt_args or ["build"], work_dir, db_path, extra_env)
-    return Warehouse(path=db_path, dbt_output=output)
+    return build_with(work_dir, lambda db_path: load_exports(db_path, exports_dir), dbt_args, extra_env)

@@ -10,6 +10,7 @@ import pytest
 
 from dagster_project.contract import table
 from dagster_project.loading.loader import UnreadableExportFile, connect, load_days
+from dagster_project.loading.rules import RULES
 from tests.export_builder import csv_text, export_path, jsonl_text, write_export
 
 DAY = dt.date(2026, 11, 1)
@@ -179,6 +180,7 @@ def test_bad_input_is_quarantined_with_its_rule(tmp_path, case, table_name, file
     path.write_bytes(content)
     result = load(tmp_path, table_name)
     assert quarantined(tmp_path, table_name) == expected
+    assert set(result.quarantined) == {rule for _, rule in expected} <= set(RULES)  # every rule is documented
     assert query(tmp_path, f"select count(*) from raw.{table_name}")[0][0] == loaded == result.loaded
     files = query(tmp_path, f"select distinct _source_file from quarantine.{table_name}")
     assert files == [(path.relative_to(tmp_path).as_posix(),)]
