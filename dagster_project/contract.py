@@ -61,6 +61,9 @@ class Table:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
     def folder(self, exports_dir: str) -> str:
         return f"{exports_dir}/{self.system}/{self.name}"
 
