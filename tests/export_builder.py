@@ -18,6 +18,15 @@ def export_path(root: Path, table_name: str, day: str) -> Path:
     return path
 
 
+def _csv_field(value: Any) -> str:
+    """A contract CSV field: null is empty, booleans are lowercase true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def csv_text(table_name: str, rows: list[dict[str, Any]]) -> str:
     """A CSV export: header of every contract column, missing keys written as empty (null)."""
     columns = table(table_name).column_names
@@ -25,7 +34,7 @@ def csv_text(table_name: str, rows: list[dict[str, Any]]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row[c] for c in columns])
+        writer.writerow([_csv_field(row.get(c)) for c in columns])
     return buffer.getvalue()
 
 

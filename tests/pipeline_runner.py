@@ -23,11 +23,19 @@ from tests.export_builder import write_export
 LOADED_AT = dt.datetime(2030, 1, 1, 12, 0, 0)
 
 
-def load_exports(db_path: Path, exports_dir: Path) -> None:
-    days = export_days(exports_dir)
+def load_exports(
+    db_path: Path,
+    exports_dir: Path,
+    days: Iterable[dt.date] | None = None,
+    loaded_at: dt.datetime = LOADED_AT,
+    tables: Iterable[str] | None = None,
+) -> None:
+    """Load export days (default: every day in the folder) of every table (or ``tables``) with the real loader."""
+    chosen_days = sorted(days) if days is not None else export_days(exports_dir)
+    chosen_tables = [t for t in TABLES if tables is None or t.name in set(tables)]
     with connect(db_path) as con:
-        for table in TABLES:
-            load_days(con, table, exports_dir, days, LOADED_AT)
+        for table in chosen_tables:
+            load_days(con, table, exports_dir, chosen_days, loaded_at)
 
 
 def write_rows_as_exports(exports_dir: Path, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]]) -> Path:

@@ -21,6 +21,8 @@ final as (
         valid_to,
         is_current,
         export_date,
+        known_from_day,
+        known_to_day,
         _source_file,
         _source_line,
         _loaded_at
