@@ -245,8 +245,11 @@ risk_top_buyer as (
 
 -- Chargebacks opened in the 90-day window on orders the user bought: the
 -- buyer is the one of the order's version known at D, however old the order.
+-- `distinct` (a no-op: one row per dispute version x order version) keeps
+-- this small relation whole, so the planner cannot join the disputes to
+-- every spine row on the date range alone before matching the buyer.
 risk_chargeback_orders as (
-    select
+    select distinct
         dispute_versions.dispute_id,
         dispute_versions.opened_day,
         dispute_versions.known_from_day as dispute_known_from_day,
