@@ -37,11 +37,36 @@ def _dagster_home() -> Path:
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_project.generator import generate_exports
+    from dagster_project.generator.faults import FAULT_KINDS, inject_faults, parse_kinds
 
+    if args.list_faults or args.inject_faults == "list":
+        for kind in FAULT_KINDS.values():
+            print(f"{kind.name:<32} {kind.table:<32} {kind.expected:<12} {kind.check}")
+        return 0
+    missing = [f"--{name}" for name in ("out", "start", "days") if getattr(args, name) is None]
+    if missing:
+        print(f"trustqa generate: the following arguments are required: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    try:
+        kinds = parse_kinds(args.inject_faults) if args.inject_faults else []
+        fault_day = dt.date.fromisoformat(args.fault_day) if args.fault_day else None
+    except ValueError as exc:
+        print(f"trustqa generate: {exc}", file=sys.stderr)
+        return 2
     counts = generate_exports(Path(args.out), dt.date.fromisoformat(args.start), args.days, args.scale, args.seed)
     for name, rows in counts.items():
         print(f"{name:>22}  {rows:>12,} rows")
     print(f"wrote {sum(counts.values()):,} rows to {args.out}")
+    if kinds:
+        try:
+            injected = inject_faults(Path(args.out), kinds, fault_day, args.seed)
+        except ValueError as exc:
+            print(f"trustqa generate: cannot inject faults: {exc}", file=sys.stderr)
+            return 2
+        print(f"\ninjected {len(injected)} fault(s) (listed in {Path(args.out) / 'injected_faults.json'}):")
+        for fault in injected:
+            line = "-" if fault.line is None else fault.line
+            print(f"  {fault.kind:<32} {fault.file}:{line}  {fault.detail}")
     return 0
 
 
@@ -87,16 +112,37 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         print(f"\n{schema}: " + ("none" if not rows else ""))
         for c in rows:
             print(f"  {c.schema}.{c.table:<34} {c.rows:>10,} rows")
-    print(f"\nchecks passed: {outcome.checks_passed}, failed: {len(outcome.checks_failed)}")
+    _print_gates(outcome.gates, config.data_docs_dir)
+    print(
+        f"\nchecks passed: {outcome.checks_passed}, warned: {len(outcome.checks_warned)}, "
+        f"failed: {len(outcome.checks_failed)}"
+    )
     for failed in outcome.checks_failed:
         print(f"  FAILED check {failed}")
     for failure in outcome.failures:
         print(f"  FAILED step {failure}", file=sys.stderr)
+    if outcome.blocking_gate_failed:
+        print(
+            "trustqa materialize: a blocking quality gate failed; nothing downstream of it was materialised "
+            "(the previous marts are unchanged)",
+            file=sys.stderr,
+        )
     if not outcome.success or outcome.checks_failed:
         print("trustqa materialize: the run failed (see above)", file=sys.stderr)
         return 1
     print("run succeeded")
     return 0
+
+
+def _print_gates(gates: list, docs_dir: Path) -> None:
+    """The gate table: every Great Expectations suite with its status and failing expectations."""
+    print("\nquality gates (Great Expectations):")
+    print(f"  {'gate':<46} {'status':<8} failing expectations")
+    for gate in gates:
+        print(f"  {gate.suite:<46} {gate.status:<8} {'; '.join(gate.failing)}")
+    totals = {status: sum(1 for g in gates if g.status == status) for status in ("passed", "warned", "failed", "not run")}
+    print("  " + ", ".join(f"{n} {status}" for status, n in totals.items()))
+    print(f"  Data Docs: {docs_dir / 'index.html'}")
 
 
 def cmd_query(args: argparse.Namespace) -> int:
@@ -141,11 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write synthetic exports (deterministic for a seed)")
-    gen.add_argument("--out", required=True, help="folder to write marketplace/ and support/ into")
-    gen.add_argument("--start", required=True, help="first export day, YYYY-MM-DD")
-    gen.add_argument("--days", type=int, required=True, help="number of export days")
+    gen.add_argument("--out", help="folder to write marketplace/ and support/ into (required)")
+    gen.add_argument("--start", help="first export day, YYYY-MM-DD (required)")
+    gen.add_argument("--days", type=int, help="number of export days (required)")
     gen.add_argument("--scale", type=float, default=1.0, help="1 = about 1M orders and 100k tickets per 365 days")
     gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--inject-faults", metavar="KIND[,KIND...]", help="then inject these faults ('list' lists the kinds)")
+    gen.add_argument("--fault-day", metavar="YYYY-MM-DD", help="export day to inject faults into (default: the last)")
+    gen.add_argument("--list-faults", action="store_true", help="list the fault kinds and what must catch them")
     gen.set_defaults(func=cmd_generate)
 
     mat = sub.add_parser("materialize", help="load every export day found and build every asset")

@@ -16,13 +16,43 @@ class PipelineError(RuntimeError):
     """The run could not start or did not succeed; the message says why."""
 
 
+@dataclass(frozen=True)
+class GateRow:
+    """One quality gate (a Great Expectations suite) in a run."""
+
+    suite: str
+    status: str  # passed | warned | failed | not run
+    failing: tuple[str, ...] = ()  # names of the failed expectations (errors first)
+
+
 @dataclass
 class RunOutcome:
     success: bool
     days: tuple[dt.date, dt.date]
     failures: list[str] = field(default_factory=list)  # "<step>: <error>"
     checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>"
+    checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>", severity ERROR
+    checks_warned: list[str] = field(default_factory=list)  # failed with severity WARN (never blocking)
+    gates: list[GateRow] = field(default_factory=list)
+
+    @property
+    def blocking_gate_failed(self) -> bool:
+        return any(g.status == "failed" for g in self.gates)
+
+
+def gate_rows(evaluations: list[dg.AssetCheckEvaluation]) -> list[GateRow]:
+    """The gate table: every suite, in layer order, with what its check reported (or ``not run``)."""
+    from dagster_project.defs.gate_checks import GATE_CHECK_NAME
+    from expectations import all_suites
+
+    reported = {}
+    for evaluation in evaluations:
+        if evaluation.check_name != GATE_CHECK_NAME:
+            continue
+        meta = {k: v.value for k, v in evaluation.metadata.items()}
+        failing = tuple(meta.get("failed_errors", [])) + tuple(meta.get("failed_warnings", []))
+        reported[tuple(evaluation.asset_key.path)] = GateRow(str(meta.get("suite")), str(meta.get("status")), failing)
+    return [reported.get(s.asset_key_path, GateRow(s.name, "not run")) for s in all_suites()]
 
 
 def run_nightly(exports_dir: Path, instance: dg.DagsterInstance, log_level: str = "WARNING") -> RunOutcome:
@@ -58,9 +88,14 @@ def run_nightly(exports_dir: Path, instance: dg.DagsterInstance, log_level: str 
         if event.is_step_failure:
             error = event.step_failure_data.error
             outcome.failures.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
-    for evaluation in result.get_asset_check_evaluations():
+    evaluations = result.get_asset_check_evaluations()
+    for evaluation in evaluations:
+        name = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
         if evaluation.passed:
             outcome.checks_passed += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+            outcome.checks_warned.append(name)
         else:
-            outcome.checks_failed.append(f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}")
+            outcome.checks_failed.append(name)
+    outcome.gates = gate_rows(evaluations)
     return outcome

@@ -26,17 +26,21 @@ class Settings:
     duckdb_path: Path
     target: str
     partitions_start: str
+    data_docs_dir: Path
 
     @classmethod
     def from_env(cls) -> Settings:
         target = os.environ.get("TRUSTQA_TARGET", "duckdb")
         if target not in TARGETS:
             raise ValueError(f"TRUSTQA_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
+        duckdb_path = Path(os.environ.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve()
         return cls(
             exports_dir=Path(os.environ.get("TRUSTQA_EXPORTS_DIR", DEFAULT_EXPORTS_DIR)).resolve(),
-            duckdb_path=Path(os.environ.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve(),
+            duckdb_path=duckdb_path,
             target=target,
             partitions_start=os.environ.get("TRUSTQA_PARTITIONS_START", DEFAULT_PARTITIONS_START),
+            # Great Expectations Data Docs: next to the warehouse file unless set
+            data_docs_dir=Path(os.environ.get("TRUSTQA_DATA_DOCS_DIR", duckdb_path.parent / "data_docs")).resolve(),
         )
 
 

@@ -24,6 +24,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     duckdb_path: str
     exports_dir: str
+    data_docs_dir: str
 
     @property
     def exports_path(self) -> Path:
@@ -43,6 +44,10 @@ def build_resources() -> dict[str, object]:
     # dbt reads the warehouse path from the environment (profiles.yml): pin it to the same file.
     os.environ["TRUSTQA_DUCKDB_PATH"] = str(config.duckdb_path)
     return {
-        "warehouse": WarehouseResource(duckdb_path=str(config.duckdb_path), exports_dir=str(config.exports_dir)),
+        "warehouse": WarehouseResource(
+            duckdb_path=str(config.duckdb_path),
+            exports_dir=str(config.exports_dir),
+            data_docs_dir=str(config.data_docs_dir),
+        ),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

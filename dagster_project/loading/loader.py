@@ -29,6 +29,7 @@ from dagster_project.contract import Table
 from dagster_project.loading.csv_records import header_problem, load_csv_records, read_header
 from dagster_project.loading.export_files import ExportFile, dated_file, misnamed_files
 from dagster_project.loading.jsonl_records import load_jsonl_records
+from dagster_project.loading.load_audit import AUDIT_DDL, forget_loads, record_load
 from dagster_project.loading.physical_lines import is_utf8, load_lines
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
 from dagster_project.loading.rules import failures_sql, quote_literal, typed_value_sql
@@ -43,6 +44,7 @@ class FileResult:
     source_file: str
     loaded: int = 0
     quarantined: Counter = field(default_factory=Counter)  # rule -> rows
+    data_records: int = 0  # records the reader found in the file (a whole-file fault: its data lines)
 
 
 @dataclass
@@ -89,8 +91,8 @@ def _quarantine_whole_file(
             f"insert into {QUARANTINE_SCHEMA}.{table.name} values "
             f"({common}, null, {quote_literal(rule)}, {quote_literal(detail + ' (file has no data lines)')}, null, {loaded_at})"
         )
-        count = 1
-    return FileResult(file.relative_path, quarantined=Counter({rule: count}))
+        return FileResult(file.relative_path, quarantined=Counter({rule: 1}))
+    return FileResult(file.relative_path, quarantined=Counter({rule: count}), data_records=count)
 
 
 def _validate_and_insert(con: duckdb.DuckDBPyConnection, table: Table, file: ExportFile, loaded_at: str) -> FileResult:
@@ -140,7 +142,8 @@ def _validate_and_insert(con: duckdb.DuckDBPyConnection, table: Table, file: Exp
         ).fetchall()
     )
     loaded = counts.pop(None, 0)
-    return FileResult(file.relative_path, loaded=loaded, quarantined=Counter(counts))
+    data_records = con.execute("select count(*) from _records").fetchone()[0]
+    return FileResult(file.relative_path, loaded=loaded, quarantined=Counter(counts), data_records=data_records)
 
 
 def load_file(con: duckdb.DuckDBPyConnection, table: Table, file: ExportFile, loaded_at: str) -> FileResult:
@@ -182,7 +185,7 @@ def load_days(
     """
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
     result = LoadResult(table.name, sorted(days))
-    for statement in create_schemas_sql(table):
+    for statement in (*create_schemas_sql(table), *AUDIT_DDL):
         con.execute(statement)
     misnamed = misnamed_files(exports_dir, table)
     day_list = ", ".join(f"date '{d}'" for d in days) or "null"
@@ -193,17 +196,32 @@ def load_days(
         if misnamed:
             names = ", ".join(quote_literal(f.relative_path) for f in misnamed)
             con.execute(f"delete from {QUARANTINE_SCHEMA}.{table.name} where _source_file in ({names})")
+        forget_loads(con, table.name, sorted(days), [f.relative_path for f in misnamed])
         for day in sorted(days):
             file = dated_file(exports_dir, table, day)
-            if file is not None:
-                result.files.append(load_file(con, table, file, loaded_at_sql))
+            file_result = load_file(con, table, file, loaded_at_sql) if file is not None else None
+            _audit(con, table, day, file_result, loaded_at_sql)
+            if file_result is not None:
+                result.files.append(file_result)
         for file in misnamed:
-            result.files.append(load_file(con, table, file, loaded_at_sql))
+            file_result = load_file(con, table, file, loaded_at_sql)
+            _audit(con, table, None, file_result, loaded_at_sql)
+            result.files.append(file_result)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
     return result
+
+
+def _audit(
+    con: duckdb.DuckDBPyConnection, table: Table, day: dt.date | None, file: FileResult | None, loaded_at: str
+) -> None:
+    if file is None:
+        record_load(con, table.name, day, None, 0, 0, 0, loaded_at)
+    else:
+        quarantined = sum(file.quarantined.values())
+        record_load(con, table.name, day, file.source_file, file.data_records, file.loaded, quarantined, loaded_at)
 
 
 def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:

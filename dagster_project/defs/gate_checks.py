@@ -1,0 +1,90 @@
+"""Great Expectations gates as Dagster asset checks: one check per suite, on its asset.
+
+Each layer's suites run in one step (``raw_gates``, ``staging_gates``,
+``marts_gates``) after that layer is built. A suite is a blocking check: when
+an error-severity expectation fails, the check fails with severity ERROR and
+Dagster does not run anything downstream in that run. When only warnings
+fail, the check reports a failure with severity WARN, which never blocks.
+Metadata shows every failed expectation, its observed value and a few
+offending rows (key columns only).
+"""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from dagster_project.gates.docs_index import layer_docs_dir, write_index
+from dagster_project.gates.outcomes import FAILED, PASSED, SuiteOutcome
+from dagster_project.gates.validate import validate_duckdb
+from expectations import LAYERS, GateSuite, suites_of
+
+GATE_CHECK_NAME = "great_expectations"
+
+
+def _asset_key(suite: GateSuite) -> dg.AssetKey:
+    return dg.AssetKey(list(suite.asset_key_path))
+
+
+def _failures_markdown(outcome: SuiteOutcome) -> str:
+    failed = [*outcome.failed_errors, *outcome.failed_warnings]
+    if not failed:
+        return "every expectation passed"
+    lines = ["| expectation | severity | observed | unexpected | sample rows (keys) |", "|---|---|---|---|---|"]
+    for e in failed:
+        observed = e.error or e.observed_value
+        lines.append(
+            f"| {e.gate} | {'error' if e.blocking else 'warning'} | {observed} | "
+            f"{'' if e.unexpected_count is None else e.unexpected_count} | {e.sample_rows} |"
+        )
+    return "\n".join(lines)
+
+
+def check_result(outcome: SuiteOutcome, docs_dir: Path) -> dg.AssetCheckResult:
+    failed = outcome.status == FAILED
+    return dg.AssetCheckResult(
+        asset_key=dg.AssetKey(list(outcome.asset_key_path)),
+        check_name=GATE_CHECK_NAME,
+        passed=outcome.status == PASSED,
+        severity=dg.AssetCheckSeverity.ERROR if failed else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "suite": dg.MetadataValue.text(outcome.suite_name),
+            "status": dg.MetadataValue.text(outcome.status),
+            "expectations": dg.MetadataValue.int(len(outcome.expectations)),
+            "failed_errors": dg.MetadataValue.json([e.gate for e in outcome.failed_errors]),
+            "failed_warnings": dg.MetadataValue.json([e.gate for e in outcome.failed_warnings]),
+            "failures": dg.MetadataValue.md(_failures_markdown(outcome)),
+            "data_docs": dg.MetadataValue.path(str(layer_docs_dir(docs_dir, outcome.layer) / "index.html")),
+        },
+    )
+
+
+def build_gate_checks(layer: str) -> dg.AssetChecksDefinition:
+    suites = {_asset_key(s): s for s in suites_of(layer)}
+    specs = [
+        dg.AssetCheckSpec(
+            GATE_CHECK_NAME,
+            asset=key,
+            blocking=True,
+            description=f"Great Expectations suite `{suite.name}` (expectations/{layer}.py): "
+            "error-severity expectations block everything downstream, warnings are reported.",
+        )
+        for key, suite in suites.items()
+    ]
+
+    @dg.multi_asset_check(specs=specs, name=f"{layer}_gates", can_subset=True, pool=WAREHOUSE_POOL)
+    def _gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        selected = [suites[key.asset_key] for key in context.selected_asset_check_keys]
+        docs_dir = Path(warehouse.data_docs_dir)
+        outcomes = validate_duckdb(Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer))
+        write_index(docs_dir)
+        for outcome in outcomes:
+            if outcome.status != PASSED:
+                context.log.warning(f"{outcome.suite_name}: {outcome.status}: {', '.join(outcome.failing_names())}")
+            yield check_result(outcome, docs_dir)
+
+    return _gates
+
+
+gate_checks = [build_gate_checks(layer) for layer in LAYERS]

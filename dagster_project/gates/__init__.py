@@ -1,0 +1,1 @@
+"""Great Expectations quality gates: run the suites of ``expectations/`` in the warehouse."""

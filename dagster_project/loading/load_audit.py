@@ -1,0 +1,56 @@
+"""``audit.raw_loads``: what each load read from each export file.
+
+One row per (table, export day) of the latest load of that day, and one per
+misnamed file: the file (null when the day had no file), its data records
+as the reader found them, the rows loaded into raw and quarantined, and the
+load time. Reloading a day replaces its rows, in the loader's transaction.
+The raw quality gates read it: reconciliation (file records = raw rows +
+quarantined rows, recounted from the tables) and volume (which days the
+latest load covered, including days without rows).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+AUDIT_SCHEMA = "audit"
+AUDIT_TABLE = f"{AUDIT_SCHEMA}.raw_loads"
+
+AUDIT_DDL = (
+    f"create schema if not exists {AUDIT_SCHEMA}",
+    f"""create table if not exists {AUDIT_TABLE} (
+        table_name VARCHAR NOT NULL,
+        export_date DATE,            -- null for a file whose name is not a date
+        source_file VARCHAR,         -- null when the day had no file
+        data_records BIGINT NOT NULL,
+        loaded_rows BIGINT NOT NULL,
+        quarantined_rows BIGINT NOT NULL,
+        loaded_at TIMESTAMP NOT NULL
+    )""",
+)
+
+
+def forget_loads(con: duckdb.DuckDBPyConnection, table_name: str, days: list[dt.date], files: list[str]) -> None:
+    """Delete the audit rows of the days (and misnamed files) about to be reloaded."""
+    con.execute(
+        f"delete from {AUDIT_TABLE} where table_name = ? and (list_contains(?, export_date) or list_contains(?, source_file))",
+        [table_name, days, files],
+    )
+
+
+def record_load(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    export_date: dt.date | None,
+    source_file: str | None,
+    data_records: int,
+    loaded_rows: int,
+    quarantined_rows: int,
+    loaded_at: str,
+) -> None:
+    con.execute(
+        f"insert into {AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, {loaded_at})",
+        [table_name, export_date, source_file, data_records, loaded_rows, quarantined_rows],
+    )

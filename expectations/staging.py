@@ -1,0 +1,106 @@
+"""Staging-layer suites: one per staging view (typed current state, one row per key).
+
+Every suite: key not null and unique after dedupe, accepted values for every
+enum column of the contract, and a warning when the same key and
+``updated_at`` arrive in two export files (a tie the version order settles
+by file date, but usually a re-sent record). Plus, per table, the business
+rules of ``exports.md`` that are not load rules and the referential
+integrity the marts rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import great_expectations.expectations as gxe
+
+from dagster_project.contract import TABLES, Table
+from dagster_project.loading.raw_schema import RAW_SCHEMA
+from expectations.suite import WARNING, GateSuite, accepted_values, between, no_rows, not_before, not_null, unique
+
+STAGING_SCHEMA = "staging"
+
+
+def model_name(table: Table) -> str:
+    return f"stg_{table.system}__{table.name}"
+
+
+def _references(child_key: str, column: str, parent: str, parent_key: str) -> gxe.Expectation:
+    return no_rows(
+        f"{column} references {parent}",
+        f"every non-null {column} is a {parent_key} of {STAGING_SCHEMA}.{parent}",
+        f"""
+        select child.{child_key}, child.{column}
+        from {{batch}} as child
+        left join {STAGING_SCHEMA}.{parent} as parent on parent.{parent_key} = child.{column}
+        where child.{column} is not null and parent.{parent_key} is null
+        """,
+    )
+
+
+def _same_version_in_two_files(table: Table) -> gxe.Expectation:
+    return no_rows(
+        "no key re-sent with the same updated_at",
+        "a key does not arrive in two export files with the same updated_at",
+        f"""
+        select versions.{table.key}, versions.updated_at, count(*) as files
+        from {RAW_SCHEMA}.{table.name} as versions
+        where versions.{table.key} in (select {table.key} from {{batch}})
+        group by versions.{table.key}, versions.updated_at
+        having count(*) > 1
+        """,
+        severity=WARNING,
+    )
+
+
+# Business rules and referential integrity per table (beyond the generic ones).
+TABLE_RULES: dict[str, Callable[[], list[gxe.Expectation]]] = {
+    "orders": lambda: [
+        between("amount_usd", 0, None),
+        _references("order_id", "buyer_id", "stg_marketplace__users", "user_id"),
+        _references("order_id", "seller_id", "stg_marketplace__users", "user_id"),
+    ],
+    "enforcement_actions": lambda: [not_before("reversed_at", "created_at")],
+    "appeals": lambda: [
+        not_before("decided_at", "submitted_at"),
+        no_rows(
+            "outcome present exactly when decided",
+            "an appeal has an outcome if and only if it has decided_at",
+            "select appeal_id from {batch} where (outcome is null) <> (decided_at is null)",
+        ),
+        _references("appeal_id", "action_id", "stg_marketplace__enforcement_actions", "action_id"),
+    ],
+    "tickets": lambda: [not_before("solved_at", "created_at")],
+    "satisfaction_ratings": lambda: [
+        between("score", 1, 5),
+        _references("rating_id", "ticket_id", "stg_support__tickets", "ticket_id"),
+    ],
+    "qa_reviews": lambda: [
+        between("overall_score", 0, 100),
+        _references("review_id", "agent_id", "stg_support__agents", "agent_id"),
+    ],
+}
+
+
+def _enum_values(table: Table) -> list[tuple[str, list[object]]]:
+    enums = []
+    for column in table.columns:
+        if column.values:
+            values = [int(v) for v in column.values] if column.kind == "integer" else list(column.values)
+            enums.append((column.name, values))
+    return enums
+
+
+def _build(table: Table) -> list[gxe.Expectation]:
+    expectations = [not_null(table.key), unique(table.key)]
+    expectations += [accepted_values(name, values) for name, values in _enum_values(table)]
+    expectations.append(_same_version_in_two_files(table))
+    expectations += TABLE_RULES.get(table.name, list)()
+    return expectations
+
+
+def _suite(table: Table) -> GateSuite:
+    return GateSuite("staging", STAGING_SCHEMA, model_name(table), (table.key,), lambda: _build(table))
+
+
+SUITES = [_suite(t) for t in TABLES]

@@ -1,0 +1,88 @@
+"""What a gate is: a named GX expectation suite on one warehouse table.
+
+Every expectation carries ``meta.gate``, a short name that the Dagster check
+metadata and the ``trustqa materialize`` gate table print, and a severity:
+GX ``critical`` (an error: the gate fails and blocks everything downstream)
+or ``warning`` (reported, never blocking).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import great_expectations.expectations as gxe
+
+LAYERS = ("raw", "staging", "marts")
+ERROR = "critical"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class GateSuite:
+    """A suite on ``<schema>.<table>``; ``build()`` returns fresh GX expectations."""
+
+    layer: str
+    schema: str
+    table: str
+    key_columns: tuple[str, ...]
+    build: Callable[[], list[gxe.Expectation]]
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+    @property
+    def asset_key_path(self) -> tuple[str, str]:
+        """The Dagster asset key of the gated table (``<layer>/<table>``)."""
+        return (self.schema, self.table)
+
+
+def gate(expectation: gxe.Expectation, name: str, severity: str = ERROR) -> gxe.Expectation:
+    """Name an expectation (``meta.gate``) and set its severity."""
+    expectation.meta = {**(expectation.meta or {}), "gate": name}
+    expectation.severity = severity  # type: ignore[assignment]
+    return expectation
+
+
+def not_null(column: str) -> gxe.Expectation:
+    return gate(gxe.ExpectColumnValuesToNotBeNull(column=column), f"{column} not null")
+
+
+def unique(column: str) -> gxe.Expectation:
+    return gate(gxe.ExpectColumnValuesToBeUnique(column=column), f"{column} unique")
+
+
+def unique_together(columns: Sequence[str], name: str | None = None) -> gxe.Expectation:
+    return gate(
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=list(columns)),
+        name or f"({', '.join(columns)}) unique",
+    )
+
+
+def accepted_values(column: str, values: Sequence[Any]) -> gxe.Expectation:
+    return gate(gxe.ExpectColumnValuesToBeInSet(column=column, value_set=list(values)), f"{column} accepted values")
+
+
+def between(column: str, low: float | None, high: float | None, severity: str = ERROR) -> gxe.Expectation:
+    if low is not None and high is not None:
+        name = f"{column} in {low:g}..{high:g}"
+    else:
+        name = f"{column} >= {low:g}" if low is not None else f"{column} <= {high:g}"
+    return gate(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high), name, severity)
+
+
+def not_before(later: str, earlier: str) -> gxe.Expectation:
+    """``later >= earlier`` where both are present."""
+    return gate(
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=later, column_B=earlier, or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
+        f"{later} >= {earlier}",
+    )
+
+
+def no_rows(name: str, description: str, query: str, severity: str = ERROR) -> gxe.Expectation:
+    """A rule written as SQL that selects the offending rows (keys only); ``{batch}`` is the gated table."""
+    return gate(gxe.UnexpectedRowsExpectation(description=description, unexpected_rows_query=query), name, severity)
