@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: run test ui parse lint clean
+.PHONY: run test ui docs parse lint clean
 
 ## run: set up, load the bundled sample (seeds/) and build every asset into warehouse/trustqa.duckdb
 run: $(STAMP) $(MANIFEST)
@@ -19,6 +19,12 @@ test: $(STAMP) $(MANIFEST)
 ## ui: the Dagster UI on http://127.0.0.1:3000
 ui: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa ui
+
+## docs: where the Great Expectations Data Docs of the last run are (opens them when a browser is available)
+docs:
+	@test -f warehouse/data_docs/index.html || { echo "no Data Docs yet: run 'make run' first"; exit 1; }
+	@echo "Great Expectations Data Docs: file://$(abspath warehouse/data_docs/index.html)"
+	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(PYTHON) -m webbrowser "file://$(abspath warehouse/data_docs/index.html)" >/dev/null 2>&1 || true; fi
 
 ## parse: refresh the dbt manifest the Dagster assets are built from
 parse: $(MANIFEST)

@@ -68,6 +68,33 @@ def test_raw_assets_are_daily_partitioned_and_dbt_tests_are_checks(asset_graph):
     assert key("marts", "fct_appeal_outcomes_daily") in check_keys
 
 
+def test_every_gate_suite_is_a_blocking_check_on_its_asset(dbt_manifest, asset_graph):
+    from dagster_project.definitions import defs
+    from dagster_project.defs.gate_checks import GATE_CHECK_NAME
+    from expectations import all_suites
+
+    specs = {
+        (spec.asset_key, spec.name): spec
+        for checks in defs.asset_checks or []
+        for spec in checks.check_specs
+    }
+    for suite in all_suites():
+        asset = dg.AssetKey(list(suite.asset_key_path))
+        assert asset in asset_graph.get_all_asset_keys(), suite.name
+        spec = specs[(asset, GATE_CHECK_NAME)]
+        assert spec.blocking, suite.name
+
+
+def test_staging_views_build_before_the_rest_of_dbt(dbt_manifest):
+    from dagster_project.defs.dbt_assets import trustqa_dbt_models, trustqa_dbt_staging
+
+    staging_keys = set(trustqa_dbt_staging.keys)
+    assert key("staging", "stg_marketplace__appeals") in staging_keys
+    assert all(k.path[0] == "staging" for k in staging_keys)
+    assert key("marts", "fct_appeal_outcomes_daily") in trustqa_dbt_models.keys
+    assert not staging_keys & set(trustqa_dbt_models.keys)
+
+
 def test_nightly_job_selects_everything(dbt_manifest):
     from dagster_project.definitions import defs
     from dagster_project.defs.jobs import NIGHTLY_JOB_NAME

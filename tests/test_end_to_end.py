@@ -32,6 +32,16 @@ def test_materialize_on_the_sample_succeeds(sample_warehouse):
     assert sum(rows for (schema, _), rows in by_name.items() if schema == "quarantine") == 0
 
 
+def test_every_quality_gate_passes_on_the_sample(sample_warehouse):
+    from expectations import all_suites
+
+    out = sample_warehouse.first_run.stdout
+    assert f"{len(all_suites())} passed, 0 warned, 0 failed, 0 not run" in out
+    assert (sample_warehouse.path.parent / "data_docs" / "index.html").exists()
+    for layer in ("raw", "staging", "marts"):
+        assert (sample_warehouse.path.parent / "data_docs" / layer / "index.html").exists()
+
+
 def test_second_run_changes_no_row_count(sample_warehouse, second_run):
     completed, counts = second_run
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]

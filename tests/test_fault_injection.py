@@ -21,7 +21,7 @@ from dagster_project.loading.loader import connect, load_days
 from dagster_project.loading.rules import RULES
 
 START = dt.date(2026, 11, 1)
-DAY = dt.date(2026, 11, 3)  # the last of the 3 generated days: the default fault day
+DAY = dt.date(2026, 11, 6)  # the last of the 6 generated days: the default fault day
 LOADED_AT = dt.datetime(2030, 1, 1, 12, 0)
 ALL_BUT_ZERO = [k for k in FAULT_KINDS if k != "zero_orders_day"]
 QUARANTINED = [k for k, v in FAULT_KINDS.items() if v.expected == "quarantined"]
@@ -60,7 +60,7 @@ def _records(root: Path, relative: str) -> int:
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("base") / "exports"
-    generate_exports(root, START, days=3, scale=0.1, seed=1)
+    generate_exports(root, START, days=6, scale=0.1, seed=1)
     return root
 
 
@@ -182,7 +182,7 @@ def test_zero_orders_day(base, tmp_path):
         load_days(con, table("orders"), root, export_days(root), LOADED_AT)
         per_day = dict(con.execute("select _export_date, count(*) from raw.orders group by 1").fetchall())
         assert con.execute("select count(*) from quarantine.orders").fetchone() == (0,)
-    assert DAY not in per_day and len(per_day) == 2
+    assert DAY not in per_day and len(per_day) == (DAY - START).days
 
 
 def test_manifest_is_written_and_ignored_by_the_loader(base, faulty):

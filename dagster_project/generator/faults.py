@@ -75,7 +75,8 @@ FAULT_KINDS: dict[str, FaultKind] = {
         _q("file_name_not_a_date", "marketplace/reports", "a copy of the day's file named <day>-copy.csv"),
         _q("truncated_last_line", "marketplace/shows", "the last line cut in half, no line terminator"),
         _q("not_utf8", "support/qa_reviews", "a Latin-1 byte (0xE9) in one line", whole_file=True),
-        _q("header_mismatch", "marketplace/enforcement_actions", "header column detection_source renamed", True),
+        # disputes: nothing references them, so quarantining the whole file blocks no gate downstream
+        _q("header_mismatch", "marketplace/disputes", "header column kind renamed", True),
         FaultKind(
             "duplicate_key_across_files", "support/tickets",
             "a ticket version from an earlier file repeated with the same updated_at", "warned",
@@ -312,8 +313,8 @@ def _not_utf8(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
 
 
 def _header_mismatch(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
-    f.header = [_csv_line(["detected_by" if c == "detection_source" else c for c in f.columns])]
-    return InjectedFault("header_mismatch", f.relative, 1, "detection_source renamed detected_by: every data line quarantined")
+    f.header = [_csv_line(["dispute_kind" if c == "kind" else c for c in f.columns])]
+    return InjectedFault("header_mismatch", f.relative, 1, "kind renamed dispute_kind: every data line quarantined")
 
 
 def _duplicate_key_across_files(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
