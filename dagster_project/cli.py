@@ -25,13 +25,28 @@ def _point_env(exports: str | None, warehouse: str | None) -> None:
         os.environ["TRUSTQA_DUCKDB_PATH"] = str(Path(warehouse).resolve())
 
 
+# The instance configuration trustqa writes (and keeps current) in DAGSTER_HOME: one DuckDB
+# writer, so one run at a time from the queue, and pool slots of 1 (every writer is in a pool).
+MANAGED_INSTANCE_YAML = """\
+# managed by trustqa (dagster_project/cli.py): delete this line to keep your own settings
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+"""
+
+
 def _dagster_home() -> Path:
-    """The Dagster instance shared by the CLI and the UI; created with telemetry off."""
+    """The Dagster instance shared by the CLI and the UI: telemetry off, one run and one writer at a time."""
     home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME)))
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or current.startswith("# managed by trustqa") or current == "telemetry:\n  enabled: false\n":
+        config.write_text(MANAGED_INSTANCE_YAML, encoding="utf-8")
     return home
 
 
@@ -80,6 +95,25 @@ def _run_log(path: Path, verbose: bool):
         yield
 
 
+def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
+    """``--partition D`` or ``--from D1 --to D2`` (either end defaults to the other); None: every export day."""
+    from dagster_project.pipeline import PipelineError
+
+    if args.partition and args.date_to:
+        raise PipelineError("--to goes with --from, not with --partition")
+    try:
+        if args.partition:
+            day = dt.date.fromisoformat(args.partition)
+            return day, day
+        if args.date_from or args.date_to:
+            first = dt.date.fromisoformat(args.date_from or args.date_to)
+            last = dt.date.fromisoformat(args.date_to or args.date_from)
+            return first, last
+    except ValueError as exc:
+        raise PipelineError(f"not a date (YYYY-MM-DD): {exc}") from exc
+    return None
+
+
 def cmd_materialize(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
     config = settings()
@@ -98,8 +132,11 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"materializing every asset for the export days in {config.exports_dir} ...", flush=True)
     try:
+        day_range = _day_range(args)
         with _run_log(log_path, args.verbose):
-            outcome = run_nightly(config.exports_dir, dg.DagsterInstance.get(), "DEBUG" if args.verbose else "WARNING")
+            outcome = run_nightly(
+                config.exports_dir, dg.DagsterInstance.get(), "DEBUG" if args.verbose else "WARNING", day_range
+            )
     except PipelineError as exc:
         print(f"trustqa materialize: {exc}", file=sys.stderr)
         return 2
@@ -197,10 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--list-faults", action="store_true", help="list the fault kinds and what must catch them")
     gen.set_defaults(func=cmd_generate)
 
-    mat = sub.add_parser("materialize", help="load every export day found and build every asset")
+    mat = sub.add_parser("materialize", help="load export days (default: every day found) and build every asset")
     mat.add_argument("--exports", help="exports folder (default: $TRUSTQA_EXPORTS_DIR or seeds/)")
     mat.add_argument("--warehouse", help="DuckDB file (default: $TRUSTQA_DUCKDB_PATH or warehouse/trustqa.duckdb)")
     mat.add_argument("--verbose", action="store_true", help="show every Dagster event and dbt log line")
+    days = mat.add_mutually_exclusive_group()
+    days.add_argument("--partition", metavar="YYYY-MM-DD", help="only this export day (one daily partition)")
+    days.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first export day of a range")
+    mat.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last export day of a range (with --from)")
     mat.set_defaults(func=cmd_materialize)
 
     query = sub.add_parser("query", help="run one SQL statement read-only; prints CSV")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from dagster_project.defs.automation import exports_sensor, nightly_schedule
 from dagster_project.defs.dbt_assets import dbt_asset_definitions
 from dagster_project.defs.gate_checks import gate_checks
 from dagster_project.defs.jobs import nightly_job
@@ -14,5 +15,7 @@ defs = dg.Definitions(
     assets=[*raw_assets, *dbt_asset_definitions],
     asset_checks=gate_checks,
     jobs=[nightly_job],
+    schedules=[nightly_schedule],
+    sensors=[exports_sensor],
     resources=build_resources(),
 )

@@ -55,13 +55,24 @@ def gate_rows(evaluations: list[dg.AssetCheckEvaluation]) -> list[GateRow]:
     return [reported.get(s.asset_key_path, GateRow(s.name, "not run")) for s in all_suites()]
 
 
-def run_nightly(exports_dir: Path, instance: dg.DagsterInstance, log_level: str = "WARNING") -> RunOutcome:
-    """Materialise every asset for the range of export days found in ``exports_dir``.
+def run_nightly(
+    exports_dir: Path,
+    instance: dg.DagsterInstance,
+    log_level: str = "WARNING",
+    day_range: tuple[dt.date, dt.date] | None = None,
+) -> RunOutcome:
+    """Materialise every asset for a range of export days (default: every day found in ``exports_dir``).
 
     The environment (``TRUSTQA_EXPORTS_DIR``, ``TRUSTQA_DUCKDB_PATH``) must
     already point at the folder and warehouse: Dagster definitions read it.
+    A given range is loaded as is: a day without files loads no rows.
     """
-    days = export_days(exports_dir)
+    if day_range is not None:
+        if day_range[0] > day_range[1]:
+            raise PipelineError(f"empty range: --from {day_range[0]} is after --to {day_range[1]}")
+        days = list(day_range)
+    else:
+        days = export_days(exports_dir)
     if not days:
         raise PipelineError(f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)")
     from dagster_project.defs.jobs import NIGHTLY_JOB_NAME

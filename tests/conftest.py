@@ -25,13 +25,13 @@ def dbt_manifest() -> None:
     prepare_manifest()
 
 
-def materialize(exports: Path, warehouse: Path, dagster_home: Path) -> subprocess.CompletedProcess:
-    """Run the real CLI, as a user would."""
+def materialize(exports: Path, warehouse: Path, dagster_home: Path, *extra: str) -> subprocess.CompletedProcess:
+    """Run the real CLI, as a user would (``extra``: more flags, e.g. ``--partition D``)."""
     trustqa = Path(sys.executable).with_name("trustqa")
     env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
     env.pop("TRUSTQA_EXPORTS_DIR", None)
     return subprocess.run(
-        [str(trustqa), "materialize", "--exports", str(exports), "--warehouse", str(warehouse)],
+        [str(trustqa), "materialize", "--exports", str(exports), "--warehouse", str(warehouse), *extra],
         cwd=warehouse.parent, capture_output=True, text=True, env=env, timeout=1200,
     )
 
