@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 import pytest
 
@@ -83,6 +85,22 @@ def test_every_gate_suite_is_a_blocking_check_on_its_asset(dbt_manifest, asset_g
         assert asset in asset_graph.get_all_asset_keys(), suite.name
         spec = specs[(asset, GATE_CHECK_NAME)]
         assert spec.blocking, suite.name
+
+
+def test_every_mart_is_stale_after_36_hours(dbt_manifest, asset_graph):
+    marts = [k for k in asset_graph.get_all_asset_keys() if k.path[0] == "marts"]
+    assert marts
+    for mart in marts:
+        policy = asset_graph.get(mart).freshness_policy
+        assert policy is not None and policy.fail_window.to_timedelta() == dt.timedelta(hours=36), mart
+    assert asset_graph.get(key("staging", "stg_marketplace__orders")).freshness_policy is None
+
+
+def test_schedule_and_sensors_are_defined(dbt_manifest):
+    from dagster_project.definitions import defs
+
+    assert defs.resolve_schedule_def("trustqa_nightly_schedule").job_name == "trustqa_nightly"
+    assert defs.resolve_sensor_def("trustqa_exports_sensor").job_name == "trustqa_nightly"
 
 
 def test_staging_views_build_before_the_rest_of_dbt(dbt_manifest):

@@ -13,6 +13,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import dbt_project
 from dagster_project.defs.resources import WAREHOUSE_POOL
+from dagster_project.defs.retries import retry_transient
 from dagster_project.defs.translator import TrustqaTranslator
 
 STAGING_SELECTION = "path:models/staging"
@@ -27,7 +28,8 @@ STAGING_SELECTION = "path:models/staging"
     select=STAGING_SELECTION,
 )
 def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    with retry_transient(context):
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 @dbt_assets(
@@ -39,7 +41,8 @@ def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     exclude=STAGING_SELECTION,
 )
 def trustqa_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    with retry_transient(context):
+        yield from dbt.cli(["build"], context=context).stream()
 
 
 dbt_asset_definitions = [trustqa_dbt_staging, trustqa_dbt_models]

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from dagster_project.defs.retries import retry_transient
 from dagster_project.gates.docs_index import layer_docs_dir, write_index
 from dagster_project.gates.outcomes import FAILED, PASSED, SuiteOutcome
 from dagster_project.gates.validate import validate_duckdb
@@ -77,7 +78,8 @@ def build_gate_checks(layer: str) -> dg.AssetChecksDefinition:
     def _gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = [suites[key.asset_key] for key in context.selected_asset_check_keys]
         docs_dir = Path(warehouse.data_docs_dir)
-        outcomes = validate_duckdb(Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer))
+        with retry_transient(context):
+            outcomes = validate_duckdb(Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer))
         write_index(docs_dir)
         for outcome in outcomes:
             if outcome.status != PASSED:

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_project.contract import TABLES, Table
 from dagster_project.defs.partitions import daily_exports
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from dagster_project.defs.retries import retry_transient
 from dagster_project.loading.loader import LoadResult, load_days
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA
 
@@ -55,7 +56,7 @@ def build_raw_asset(table: Table) -> dg.AssetsDefinition:
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         days = partition_days(context)
-        with warehouse.connect() as con:
+        with retry_transient(context), warehouse.connect() as con:
             result = load_days(con, table, warehouse.exports_path, days, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         context.log.info(
             f"{table.name}: {result.loaded} rows loaded, {sum(result.quarantined.values())} quarantined "
