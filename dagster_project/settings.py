@@ -18,6 +18,8 @@ DEFAULT_DUCKDB_PATH = PROJECT_ROOT / "warehouse" / "trustqa.duckdb"
 # First day of the daily partitions: exports dated before it cannot be loaded.
 DEFAULT_PARTITIONS_START = "2025-01-01"
 TARGETS = ("duckdb", "snowflake")
+# Incremental dbt runs recompute this many days before their partition window (late or corrected files).
+DEFAULT_LATE_DATA_LOOKBACK_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -27,12 +29,17 @@ class Settings:
     target: str
     partitions_start: str
     data_docs_dir: Path
+    published_path: Path
+    late_data_lookback_days: int = DEFAULT_LATE_DATA_LOOKBACK_DAYS
 
     @classmethod
     def from_env(cls) -> Settings:
         target = os.environ.get("TRUSTQA_TARGET", "duckdb")
         if target not in TARGETS:
             raise ValueError(f"TRUSTQA_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
+        lookback = os.environ.get("TRUSTQA_LATE_DATA_LOOKBACK_DAYS", str(DEFAULT_LATE_DATA_LOOKBACK_DAYS))
+        if not lookback.isdigit() or int(lookback) < 1:
+            raise ValueError(f"TRUSTQA_LATE_DATA_LOOKBACK_DAYS={lookback!r}: expected a whole number of days >= 1")
         duckdb_path = Path(os.environ.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve()
         return cls(
             exports_dir=Path(os.environ.get("TRUSTQA_EXPORTS_DIR", DEFAULT_EXPORTS_DIR)).resolve(),
@@ -41,6 +48,9 @@ class Settings:
             partitions_start=os.environ.get("TRUSTQA_PARTITIONS_START", DEFAULT_PARTITIONS_START),
             # Great Expectations Data Docs: next to the warehouse file unless set
             data_docs_dir=Path(os.environ.get("TRUSTQA_DATA_DOCS_DIR", duckdb_path.parent / "data_docs")).resolve(),
+            # the analysts' read-only copy of the marts (dagster_project/publishing)
+            published_path=Path(os.environ.get("TRUSTQA_PUBLISHED_PATH", duckdb_path.parent / "trustqa_marts.duckdb")).resolve(),
+            late_data_lookback_days=int(lookback),
         )
 
 

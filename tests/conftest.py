@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +26,12 @@ def dbt_manifest() -> None:
     prepare_manifest()
 
 
-def materialize(exports: Path, warehouse: Path, dagster_home: Path, *extra: str) -> subprocess.CompletedProcess:
+def materialize(
+    exports: Path, warehouse: Path, dagster_home: Path, *extra: str, extra_env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess:
     """Run the real CLI, as a user would (``extra``: more flags, e.g. ``--partition D``)."""
     trustqa = Path(sys.executable).with_name("trustqa")
-    env = {**os.environ, "DAGSTER_HOME": str(dagster_home)}
+    env = {**os.environ, **(extra_env or {}), "DAGSTER_HOME": str(dagster_home)}
     env.pop("TRUSTQA_EXPORTS_DIR", None)
     return subprocess.run(
         [str(trustqa), "materialize", "--exports", str(exports), "--warehouse", str(warehouse), *extra],

@@ -103,14 +103,31 @@ def test_schedule_and_sensors_are_defined(dbt_manifest):
     assert defs.resolve_sensor_def("trustqa_exports_sensor").job_name == "trustqa_nightly"
 
 
-def test_staging_views_build_before_the_rest_of_dbt(dbt_manifest):
-    from dagster_project.defs.dbt_assets import trustqa_dbt_models, trustqa_dbt_staging
+def test_dbt_assets_are_split_by_how_the_models_run(dbt_manifest):
+    import json
 
-    staging_keys = set(trustqa_dbt_staging.keys)
-    assert key("staging", "stg_marketplace__appeals") in staging_keys
-    assert all(k.path[0] == "staging" for k in staging_keys)
-    assert key("marts", "fct_appeal_outcomes_daily") in trustqa_dbt_models.keys
-    assert not staging_keys & set(trustqa_dbt_models.keys)
+    from dagster_project.dbt_project import dbt_project
+    from dagster_project.defs.dbt_assets import trustqa_dbt_incremental, trustqa_dbt_staging, trustqa_dbt_tables
+
+    staging, incremental, tables = (set(d.keys) for d in (trustqa_dbt_staging, trustqa_dbt_incremental, trustqa_dbt_tables))
+    assert not (staging & incremental or staging & tables or incremental & tables)
+    # the staging views and the run's as-of time (read by incremental and table models alike)
+    assert {k for k in staging if k.path[0] != "staging"} == {key("intermediate", "int_run_as_of")}
+    # the models that grow with time: every version history and the point-in-time features
+    assert {key("intermediate", f"int_{name}_history") for name in HISTORY_TABLES} <= incremental
+    assert key("marts", "fct_user_risk_features_daily") in incremental
+    assert {key("marts", "fct_appeal_outcomes_daily"), key("marts", "dim_user_risk_current")} <= tables
+    # ... and they really are incremental in dbt (not tables under an "incremental" name)
+    nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
+    materialized = {key(n["fqn"][1], n["name"]): n["config"]["materialized"] for n in nodes if n["resource_type"] == "model"}
+    assert {materialized[k] for k in incremental} == {"incremental"}
+    assert "incremental" not in {materialized[k] for k in tables if k in materialized}
+    # partitioned like the raw assets, one run per backfill range; the rest is unpartitioned
+    from dagster_project.defs.partitions import daily_exports
+
+    assert trustqa_dbt_incremental.partitions_def == daily_exports
+    assert trustqa_dbt_incremental.backfill_policy == dg.BackfillPolicy.single_run()
+    assert trustqa_dbt_staging.partitions_def is None and trustqa_dbt_tables.partitions_def is None
 
 
 def test_nightly_job_selects_everything(dbt_manifest):

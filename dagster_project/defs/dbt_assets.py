@@ -1,22 +1,37 @@
-"""The dbt project as Dagster assets, in two steps with the staging gates between them.
+"""The dbt project as Dagster assets, split by how the models run.
 
-``trustqa_dbt_staging`` builds the staging views (and runs their dbt tests);
-then the staging Great Expectations gates run; then ``trustqa_dbt_models``
-builds everything downstream (history tables, seeds, marts). A failed
-blocking gate on a staging view therefore stops the history and marts from
-being rebuilt from bad data. Each dbt test is an asset check on its model.
+* ``trustqa_dbt_staging``: the staging views (unpartitioned: a view is
+  always current) and ``int_run_as_of``. Their Great Expectations gates run
+  right after them; every later model reads staging or is declared to
+  depend on it, so a failed blocking gate stops everything after it.
+* ``trustqa_dbt_incremental``: the models that grow with time, every model
+  with ``materialized='incremental'`` (the version histories and the
+  point-in-time risk features). They are daily-partitioned like the raw
+  assets, with a single-run backfill policy; a run passes its partition
+  window to dbt as ``min_date``/``max_date`` (dbt_args.py), and the models
+  rebuild only what that window (plus the late-data lookback) changed.
+* ``trustqa_dbt_tables``: everything else (seeds, the run's as-of time, the
+  marts that restate every day as currently known): unpartitioned tables,
+  rebuilt by every run.
+
+Each dbt test is an asset check on its model.
 """
-
 
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import dbt_project
+from dagster_project.defs.dbt_args import dbt_build_args
+from dagster_project.defs.partitions import daily_exports
 from dagster_project.defs.resources import WAREHOUSE_POOL
 from dagster_project.defs.retries import retry_transient
 from dagster_project.defs.translator import TrustqaTranslator
+from dagster_project.settings import settings
 
-STAGING_SELECTION = "path:models/staging"
+# The staging views, and the run's as-of time (one row computed from the raw
+# tables, read by the incremental risk features and by the table marts).
+STAGING_SELECTION = "path:models/staging int_run_as_of"
+INCREMENTAL_SELECTION = "config.materialized:incremental"
 
 
 @dbt_assets(
@@ -29,7 +44,7 @@ STAGING_SELECTION = "path:models/staging"
 )
 def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with retry_transient(context):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(dbt_build_args(), context=context).stream()
 
 
 @dbt_assets(
@@ -37,12 +52,38 @@ def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     project=dbt_project,
     dagster_dbt_translator=TrustqaTranslator(),
     pool=WAREHOUSE_POOL,
-    name="trustqa_dbt_models",
+    name="trustqa_dbt_incremental",
+    select=INCREMENTAL_SELECTION,
     exclude=STAGING_SELECTION,
+    partitions_def=daily_exports,
+    backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def trustqa_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def trustqa_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    window = context.partition_time_window
+    args = dbt_build_args((window.start, window.end), settings().late_data_lookback_days)
     with retry_transient(context):
-        yield from dbt.cli(["build"], context=context).stream()
+        yield from dbt.cli(args, context=context).stream()
 
 
-dbt_asset_definitions = [trustqa_dbt_staging, trustqa_dbt_models]
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=TrustqaTranslator(),
+    pool=WAREHOUSE_POOL,
+    name="trustqa_dbt_tables",
+    exclude=f"{STAGING_SELECTION} {INCREMENTAL_SELECTION}",
+)
+def trustqa_dbt_tables(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    with retry_transient(context):
+        yield from dbt.cli(dbt_build_args(), context=context).stream()
+
+
+dbt_asset_definitions = [trustqa_dbt_staging, trustqa_dbt_incremental, trustqa_dbt_tables]
+
+
+def dbt_step_of(asset_key: dg.AssetKey) -> str:
+    """The dbt step that builds an asset (``staging``, ``incremental``, ``tables``), ``load`` for raw assets."""
+    for definition in dbt_asset_definitions:
+        if asset_key in definition.keys:
+            return definition.node_def.name.removeprefix("trustqa_dbt_")
+    return "load"

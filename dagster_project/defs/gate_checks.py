@@ -10,6 +10,7 @@ offending rows (key columns only).
 """
 
 
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -61,8 +62,8 @@ def check_result(outcome: SuiteOutcome, docs_dir: Path) -> dg.AssetCheckResult:
     )
 
 
-def build_gate_checks(layer: str) -> dg.AssetChecksDefinition:
-    suites = {_asset_key(s): s for s in suites_of(layer)}
+def build_gate_checks(layer: str, suites_in_step: list[GateSuite], name: str) -> dg.AssetChecksDefinition:
+    suites = {_asset_key(s): s for s in suites_in_step}
     specs = [
         dg.AssetCheckSpec(
             GATE_CHECK_NAME,
@@ -74,7 +75,7 @@ def build_gate_checks(layer: str) -> dg.AssetChecksDefinition:
         for key, suite in suites.items()
     ]
 
-    @dg.multi_asset_check(specs=specs, name=f"{layer}_gates", can_subset=True, pool=WAREHOUSE_POOL)
+    @dg.multi_asset_check(specs=specs, name=name, can_subset=True, pool=WAREHOUSE_POOL)
     def _gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = [suites[key.asset_key] for key in context.selected_asset_check_keys]
         docs_dir = Path(warehouse.data_docs_dir)
@@ -89,4 +90,31 @@ def build_gate_checks(layer: str) -> dg.AssetChecksDefinition:
     return _gates
 
 
-gate_checks = [build_gate_checks(layer) for layer in LAYERS]
+def gate_steps(step_of: Callable[[dg.AssetKey], str]) -> dict[tuple[str, str], list[GateSuite]]:
+    """The suites of each layer grouped by the step that builds their assets: ``(layer, step) -> suites``.
+
+    A check step waits for everything it checks, and a blocking check holds
+    back everything downstream of its asset. One check step over assets of
+    two build steps (the incremental marts and the table marts) would wait
+    for the later one while holding back the earlier one's consumers: a
+    cycle. So each build step gets its own gate step.
+    """
+    steps: dict[tuple[str, str], list[GateSuite]] = {}
+    for layer in LAYERS:
+        for suite in suites_of(layer):
+            steps.setdefault((layer, step_of(_asset_key(suite))), []).append(suite)
+    return steps
+
+
+def gate_check_name(layer: str, step: str, steps_in_layer: int) -> str:
+    """``<layer>_gates``, or ``<layer>_gates__<step>`` when a layer is built by several steps."""
+    return f"{layer}_gates" if steps_in_layer == 1 else f"{layer}_gates__{step}"
+
+
+def build_all_gate_checks(step_of: Callable[[dg.AssetKey], str]) -> list[dg.AssetChecksDefinition]:
+    steps = gate_steps(step_of)
+    per_layer = {layer: sum(1 for (lay, _) in steps if lay == layer) for layer in LAYERS}
+    return [
+        build_gate_checks(layer, suites, gate_check_name(layer, step, per_layer[layer]))
+        for (layer, step), suites in steps.items()
+    ]

@@ -44,7 +44,9 @@
       - the earliest export_date among input versions loaded after the
         target's watermark (max of _inputs_loaded_at): a late or re-delivered
         export file of day E changes every snapshot from E on;
-      - the last day already built minus (replace_days_lookback - 1).
+      - the last day already built minus (replace_days_lookback - 1);
+      - the start of the partition window (partition_window(): min_date
+        minus late_data_lookback_days), when Dagster passed one.
     New days after the last built day are always included. Called twice per
     run, by the model (to select the days) and by the strategy (to delete
     them), against the same unchanged target, so both agree.
@@ -93,6 +95,10 @@
         {%- if first_changed_day < from_day -%}
             {%- set from_day = first_changed_day -%}
         {%- endif -%}
+    {%- endif -%}
+    {%- set window = partition_window() -%}
+    {%- if window is not none and window.start < from_day -%}
+        {%- set from_day = window.start -%}
     {%- endif -%}
     {{ return(from_day) }}
 {%- endmacro %}

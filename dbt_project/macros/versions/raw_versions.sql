@@ -15,6 +15,9 @@
     leading underscore, are not contract columns): export_date (the file's
     date), _source_file, _source_line, _loaded_at.
 
+    In an incremental model (the history tables) only the versions of the
+    keys that changed are read: incremental_changed_keys().
+
     Defensive rule: by contract a key appears at most once per export file
     and there is one file per table and day. Should the same export date be
     loaded twice (a re-delivered file), only the copy loaded last is kept,
@@ -53,6 +56,9 @@
                 order by _loaded_at desc, _source_file desc, _source_line desc
             ) as _delivery_rank
         from {{ relation }}
+        {%- if is_incremental() %}
+        where {{ key }} in ({{ incremental_changed_keys(relation, key) }})
+        {%- endif %}
     ) as typed_versions
     where _delivery_rank = 1
 {%- endmacro %}

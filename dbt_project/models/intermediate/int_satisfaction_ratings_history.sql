@@ -1,3 +1,18 @@
+-- Incremental by key (macros/incremental/partition_window.sql): a run
+-- rebuilds the whole history of every rating_id with a version loaded since
+-- the last build or exported in the partition window (plus the late-data
+-- lookback), and leaves every other key's rows as they are.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='rating_id',
+    on_schema_change='fail',
+) }}
+
+-- Built after the staging view of the same table, so that view's quality
+-- gates (blocking in Dagster) hold back the history when they fail:
+-- depends_on: {{ ref('stg_support__satisfaction_ratings') }}
+
 with
 
 versions as (

@@ -5,7 +5,7 @@
 -- a day's features read only export files dated on or before it, so a run
 -- recomputes the days from the earliest export day loaded since the last
 -- build (new days, late or re-delivered files) and always the last
--- `risk_features_lookback_days` days already built; older days are left as
+-- `late_data_lookback_days` days already built; older days are left as
 -- they are. `dbt build --full-refresh` rebuilds every day and gives the same
 -- rows.
 
@@ -19,7 +19,7 @@
     incremental_strategy='replace_days',
     replace_days_column='as_of_day',
     replace_days_inputs=inputs,
-    replace_days_lookback=var('risk_features_lookback_days', 2),
+    replace_days_lookback=var('late_data_lookback_days', 2),
     on_schema_change='fail',
 ) }}
 
