@@ -20,11 +20,10 @@ test: $(STAMP) $(MANIFEST)
 ui: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa ui
 
-## docs: where the Great Expectations Data Docs of the last run are (opens them when a browser is available)
-docs:
-	@test -f warehouse/data_docs/index.html || { echo "no Data Docs yet: run 'make run' first"; exit 1; }
-	@echo "Great Expectations Data Docs: file://$(abspath warehouse/data_docs/index.html)"
-	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(PYTHON) -m webbrowser "file://$(abspath warehouse/data_docs/index.html)" >/dev/null 2>&1 || true; fi
+## docs: build the dbt docs site (models, columns, lineage) and print where it and the GX Data Docs are
+docs: $(STAMP) $(MANIFEST)
+	$(BIN)/trustqa docs
+	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(BIN)/python -m webbrowser "file://$(abspath warehouse/dbt_docs/static_index.html)" >/dev/null 2>&1 || true; fi
 
 ## parse: refresh the dbt manifest the Dagster assets are built from
 parse: $(MANIFEST)

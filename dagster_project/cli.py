@@ -12,7 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from dagster_project.settings import PROJECT_ROOT, settings
+from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, settings
 
 DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 
@@ -125,6 +125,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 
     from dagster_project.dbt_project import prepare_manifest
     from dagster_project.pipeline import PipelineError, run_nightly
+    from dagster_project.publishing.publish import read_publication_info
     from dagster_project.summary import table_counts
 
     prepare_manifest()
@@ -143,6 +144,12 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     print(f"dbt log of this run: {log_path}")
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
     print(f"warehouse {config.duckdb_path}")
+    info = read_publication_info(config.published_path)
+    if info is None:
+        print("published marts: none yet (published after a run whose gates pass)")
+    else:
+        fresh = "published by this run" if info[1] == outcome.run_id else "unchanged by this run"
+        print(f"published marts (for analysts): {config.published_path}, {fresh} (at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})")
     counts = table_counts(config.duckdb_path)
     for schema in ("marts", "quarantine"):
         rows = [c for c in counts if c.schema == schema and (schema == "marts" or c.rows)]
@@ -182,15 +189,21 @@ def _print_gates(gates: list, docs_dir: Path) -> None:
     print(f"  Data Docs: {docs_dir / 'index.html'}")
 
 
+# An analyst's session: the file read-only, no file system access (no COPY TO, ATTACH or file reads), settings locked.
+QUERY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     import duckdb
 
-    path = Path(args.warehouse or settings().duckdb_path)
+    config = settings()
+    path = Path(args.warehouse) if args.warehouse else config.published_path
     if not path.exists():
-        print(f"trustqa query: no warehouse at {path}; run `trustqa materialize` first", file=sys.stderr)
+        what = "warehouse" if args.warehouse else "published marts"
+        print(f"trustqa query: no {what} at {path}; run `trustqa materialize` first", file=sys.stderr)
         return 2
     try:
-        with duckdb.connect(str(path), read_only=True) as con:
+        with duckdb.connect(str(path), read_only=True, config=QUERY_CONFIG) as con:
             cursor = con.execute(args.sql)
             if cursor.description is None:
                 return 0
@@ -199,9 +212,35 @@ def cmd_query(args: argparse.Namespace) -> int:
             while rows := cursor.fetchmany(10_000):
                 writer.writerows(rows)
     except duckdb.Error as exc:
-        kind = "refused (the warehouse is opened read-only)" if "read-only" in str(exc) else "failed"
+        refused = "read-only" in str(exc) or isinstance(exc, duckdb.PermissionException)
+        kind = "refused (queries are read-only, without file access)" if refused else "failed"
         print(f"trustqa query: {kind}: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """Build the dbt docs site (models, columns, lineage, catalog) beside the GX Data Docs; print both paths."""
+    _point_env(None, args.warehouse)
+    config = settings()
+    if not config.duckdb_path.exists():
+        print(f"trustqa docs: no warehouse at {config.duckdb_path}; run `trustqa materialize` first", file=sys.stderr)
+        return 2
+    from dagster_project.dbt_project import dbt_executable
+
+    docs_dir = config.duckdb_path.parent / "dbt_docs"
+    command = [
+        dbt_executable(), "docs", "generate", "--static", "--quiet",
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target", config.target, "--target-path", str(docs_dir),
+    ]
+    completed = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    if completed.returncode != 0:
+        print(f"trustqa docs: dbt docs generate failed:\n{completed.stdout}{completed.stderr}", file=sys.stderr)
+        return 1
+    print(f"dbt docs (models, columns, lineage): {docs_dir / 'static_index.html'}")
+    data_docs = config.data_docs_dir / "index.html"
+    print(f"Great Expectations Data Docs: {data_docs if data_docs.exists() else 'none yet (written by every run)'}")
     return 0
 
 
@@ -244,10 +283,18 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last export day of a range (with --from)")
     mat.set_defaults(func=cmd_materialize)
 
-    query = sub.add_parser("query", help="run one SQL statement read-only; prints CSV")
-    query.add_argument("--warehouse", help="DuckDB file (default: $TRUSTQA_DUCKDB_PATH)")
+    query = sub.add_parser("query", help="run one SQL statement read-only on the published marts; prints CSV")
+    query.add_argument(
+        "--warehouse",
+        help="query this DuckDB file instead of the published marts ($TRUSTQA_PUBLISHED_PATH, "
+        "default warehouse/trustqa_marts.duckdb); still read-only",
+    )
     query.add_argument("sql")
     query.set_defaults(func=cmd_query)
+
+    docs = sub.add_parser("docs", help="build the dbt docs site and print where it and the GX Data Docs are")
+    docs.add_argument("--warehouse", help="DuckDB file (default: $TRUSTQA_DUCKDB_PATH or warehouse/trustqa.duckdb)")
+    docs.set_defaults(func=cmd_docs)
 
     ui = sub.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)

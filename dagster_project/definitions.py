@@ -8,11 +8,12 @@ from dagster_project.defs.automation import exports_sensor, nightly_schedule
 from dagster_project.defs.dbt_assets import dbt_asset_definitions, dbt_step_of
 from dagster_project.defs.gate_checks import build_all_gate_checks
 from dagster_project.defs.jobs import nightly_job
+from dagster_project.defs.publish_asset import published_marts
 from dagster_project.defs.raw_assets import raw_assets
 from dagster_project.defs.resources import build_resources
 
 defs = dg.Definitions(
-    assets=[*raw_assets, *dbt_asset_definitions],
+    assets=[*raw_assets, *dbt_asset_definitions, published_marts],
     asset_checks=build_all_gate_checks(dbt_step_of),
     jobs=[nightly_job],
     schedules=[nightly_schedule],

@@ -29,6 +29,7 @@ class GateRow:
 class RunOutcome:
     success: bool
     days: tuple[dt.date, dt.date]
+    run_id: str = ""
     failures: list[str] = field(default_factory=list)  # "<step>: <error>"
     checks_passed: int = 0
     checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>", severity ERROR
@@ -94,7 +95,7 @@ def run_nightly(
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
         raise_on_error=False,
     )
-    outcome = RunOutcome(success=result.success, days=(days[0], days[-1]))
+    outcome = RunOutcome(success=result.success, days=(days[0], days[-1]), run_id=result.run_id)
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error

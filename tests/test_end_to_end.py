@@ -81,3 +81,18 @@ def test_every_mart_column_is_documented(sample_warehouse):
     assert len(rows) >= 11
     for table, columns in rows:
         assert documented.get(table) == set(columns), table
+
+
+def test_a_good_run_publishes_every_mart_for_analysts(sample_warehouse):
+    import duckdb
+
+    from dagster_project.publishing.publish import read_publication_info
+
+    published = sample_warehouse.path.parent / "trustqa_marts.duckdb"
+    assert f"published marts (for analysts): {published}, published by this run" in sample_warehouse.first_run.stdout
+    marts = {(c.table, c.rows) for c in sample_warehouse.counts_after_first_run if c.schema == "marts"}
+    with duckdb.connect(str(published), read_only=True) as con:
+        copied = {(t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for (t,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+    assert copied == marts
+    assert str(read_publication_info(published)[2]) == "2026-11-14"  # data as of the last export day

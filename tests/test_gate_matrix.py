@@ -34,6 +34,7 @@ from tests.conftest import SEEDS, materialize
 
 pytestmark = pytest.mark.slow
 
+PUBLISHED = "trustqa_marts.duckdb"  # the analysts' copy, next to the warehouse
 SCENARIOS: dict[str, list[str]] = {
     "quarantined_and_warned": [k for k, spec in FAULT_KINDS.items() if spec.expected != "blocked"],
     "blocked_in_staging": ["appeal_decided_before_submitted", "rating_for_missing_ticket"],
@@ -84,6 +85,7 @@ def scenarios(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Ite
         exports, warehouse, home = root / "exports", root / "trustqa.duckdb", root / "dagster_home"
         shutil.copytree(SEEDS, exports, ignore=shutil.ignore_patterns("*.md"))
         shutil.copy(sample_warehouse.path, warehouse)
+        shutil.copy(sample_warehouse.path.parent / PUBLISHED, root / PUBLISHED)  # the last good publication
         home.mkdir()
         injected = {f.kind: f for f in inject_faults(exports, kinds, seed=1)}
         prepared[name] = (exports, warehouse, home, injected, marts_snapshot(warehouse))
@@ -140,3 +142,12 @@ def test_blocked_run_fails_and_changes_no_mart(name: str, not_run_layers: tuple[
             assert scenario.gates[suite.name][0] == "not run", suite.name
     assert scenario.marts_after == scenario.marts_before
     assert sum(len(rows) for rows in scenario.marts_before.values()) > 1000
+    # analysts keep reading the last good publication
+    assert "unchanged by this run" in scenario.completed.stdout
+    assert marts_snapshot(scenario.warehouse.parent / PUBLISHED) == scenario.marts_before
+
+
+def test_a_run_with_only_quarantines_and_warnings_publishes(scenarios: dict[str, Scenario]) -> None:
+    scenario = scenarios["quarantined_and_warned"]
+    assert "published by this run" in scenario.completed.stdout
+    assert marts_snapshot(scenario.warehouse.parent / PUBLISHED) == scenario.marts_after

@@ -25,6 +25,7 @@ class WarehouseResource(dg.ConfigurableResource):
     duckdb_path: str
     exports_dir: str
     data_docs_dir: str
+    published_path: str = ""
 
     @property
     def exports_path(self) -> Path:
@@ -48,6 +49,7 @@ def build_resources() -> dict[str, object]:
             duckdb_path=str(config.duckdb_path),
             exports_dir=str(config.exports_dir),
             data_docs_dir=str(config.data_docs_dir),
+            published_path=str(config.published_path),
         ),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

@@ -1,0 +1,1 @@
+"""The analysts' copy of the marts: a read-only DuckDB file, replaced atomically after a good run."""

@@ -1,0 +1,168 @@
+"""The analysts' copy of the marts: atomic publication, readers never blocked, never a mixed state."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from dagster_project.publishing.publish import publish_marts, read_publication_info
+
+ROWS = 20_000  # enough rows that a publication takes a while, so readers really overlap it
+
+
+def make_warehouse(path: Path, version: int) -> None:
+    """Two marts whose every row carries the warehouse's version: a mixed read would show two versions."""
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema if not exists marts")
+        con.execute("create schema if not exists intermediate")
+        for name in ("fct_a", "fct_b"):
+            con.execute(f"create or replace table marts.{name} as select range as id, {version} as version "
+                        f"from range({ROWS})")
+        con.execute(f"create or replace table intermediate.int_run_as_of as select date '2026-11-{version:02d}' as as_of_day")
+        con.execute("create schema if not exists raw")
+        con.execute("create or replace table raw.users as select 'someone@example.com' as email")
+
+
+def publish(warehouse: Path, published: Path, run_id: str):
+    with duckdb.connect(str(warehouse)) as con:
+        return publish_marts(con, published, run_id)
+
+
+def versions_seen(con: duckdb.DuckDBPyConnection) -> set[int]:
+    return {v for (v,) in con.execute(
+        "select distinct version from (select version from marts.fct_a union all select version from marts.fct_b)"
+    ).fetchall()}
+
+
+def test_publication_holds_the_marts_and_its_info(tmp_path: Path) -> None:
+    warehouse, published = tmp_path / "trustqa.duckdb", tmp_path / "trustqa_marts.duckdb"
+    make_warehouse(warehouse, 1)
+    publication = publish(warehouse, published, "run-1")
+    assert publication.tables == {"marts.fct_a": ROWS, "marts.fct_b": ROWS}
+    with duckdb.connect(str(published), read_only=True) as con:
+        schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
+        assert schemas == {"marts", "publication"}  # nothing from raw or intermediate (no PII source)
+        assert versions_seen(con) == {1}
+    published_at, run_id, as_of_day = read_publication_info(published)
+    assert run_id == "run-1" and str(as_of_day) == "2026-11-01"
+    assert not list(tmp_path.glob(".trustqa_marts.duckdb.publishing-*")), "no scratch file is left behind"
+
+
+# An analyst in another process (DuckDB caches a database per process, so readers must be processes).
+# mode "poll": open, read the versions, close, again and again until the stop file exists;
+# mode "hold": open once, read, wait for the stop file, read again on the same connection.
+READER = """
+import sys, time, duckdb
+from pathlib import Path
+path, stop, mode = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+query = "select distinct version from (select version from marts.fct_a union all select version from marts.fct_b)"
+def seen(con):
+    return ",".join(str(v) for v in sorted(r[0] for r in con.execute(query).fetchall()))
+if mode == "hold":
+    con = duckdb.connect(path, read_only=True)
+    print(seen(con), flush=True)
+    while not stop.exists():
+        time.sleep(0.01)
+    print(seen(con), flush=True)
+else:
+    while not stop.exists():
+        with duckdb.connect(path, read_only=True) as con:
+            print(seen(con), flush=True)
+"""
+
+
+def start_reader(published: Path, stop: Path, mode: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop), mode],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_readers_never_block_and_never_see_a_mix(tmp_path: Path) -> None:
+    warehouse, published, stop = tmp_path / "trustqa.duckdb", tmp_path / "trustqa_marts.duckdb", tmp_path / "stop"
+    make_warehouse(warehouse, 1)
+    publish(warehouse, published, "run-1")
+    holder = start_reader(published, stop, "hold")  # an analyst's session, open across the new publication
+    assert holder.stdout.readline().strip() == "1"
+    pollers = [start_reader(published, stop, "poll") for _ in range(2)]
+    try:
+        time.sleep(1.0)  # the pollers are reading
+        for run in range(2, 5):  # the next nights write and publish while analysts read
+            make_warehouse(warehouse, 2)
+            publish(warehouse, published, f"run-{run}")
+        time.sleep(1.0)
+    finally:
+        stop.touch()
+    outputs = [p.communicate(timeout=60) for p in pollers]
+    for p, (_, err) in zip(pollers, outputs):
+        assert p.returncode == 0, err  # never a lock error, never a broken file
+    seen = [line for out, _ in outputs for line in out.split()]
+    assert seen and set(seen) <= {"1", "2"}, set(seen)  # "1,2" would be a mixed state
+    assert "1" in seen and "2" in seen  # the pollers read before and after the swaps
+    # the session opened before the swaps still reads the old publication, whole
+    held, err = holder.communicate(timeout=60)
+    assert holder.returncode == 0, err
+    assert held.split() == ["1"], held  # its second read, after three swaps
+    with duckdb.connect(str(published), read_only=True) as con:
+        assert versions_seen(con) == {2}
+
+
+def test_a_failed_publication_leaves_the_last_one(tmp_path: Path) -> None:
+    warehouse, published = tmp_path / "trustqa.duckdb", tmp_path / "trustqa_marts.duckdb"
+    make_warehouse(warehouse, 1)
+    publish(warehouse, published, "run-1")
+    before = published.read_bytes()
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop schema marts cascade")
+        with pytest.raises(RuntimeError, match="nothing to publish"):
+            publish_marts(con, published, "run-2")
+    assert published.read_bytes() == before
+    assert not list(tmp_path.glob(".trustqa_marts.duckdb.publishing-*"))
+
+
+def query(*args: str) -> subprocess.CompletedProcess:
+    trustqa = Path(sys.executable).with_name("trustqa")
+    return subprocess.run([str(trustqa), "query", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def published_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("published")
+    make_warehouse(root / "trustqa.duckdb", 1)
+    publish(root / "trustqa.duckdb", root / "trustqa_marts.duckdb", "run-1")
+    return root / "trustqa_marts.duckdb"
+
+
+def test_query_reads_the_published_marts(published_file: Path) -> None:
+    completed = query("--warehouse", str(published_file), "select count(*) as n, max(version) as v from marts.fct_a")
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == f"n,v\n{ROWS},1\n"
+
+
+@pytest.mark.parametrize("statement", [
+    "create table marts.x as select 1",
+    "delete from marts.fct_a",
+    "drop table marts.fct_b",
+    "copy (select 1) to '/tmp/trustqa_query_copy.csv'",
+    "attach '/tmp/trustqa_query_attach.duckdb' as elsewhere",
+])
+def test_query_refuses_writes_with_a_clear_error(published_file: Path, statement: str) -> None:
+    before = published_file.read_bytes()
+    completed = query("--warehouse", str(published_file), statement)
+    assert completed.returncode == 1
+    assert "trustqa query: refused (queries are read-only, without file access)" in completed.stderr
+    assert published_file.read_bytes() == before
+    assert not Path("/tmp/trustqa_query_copy.csv").exists()
+
+
+def test_query_without_a_publication_says_what_to_do(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [str(Path(sys.executable).with_name("trustqa")), "query", "select 1"],
+        capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin", "TRUSTQA_PUBLISHED_PATH": str(tmp_path / "none.duckdb")},
+    )
+    assert completed.returncode == 2
+    assert "no published marts at" in completed.stderr and "trustqa materialize" in completed.stderr
