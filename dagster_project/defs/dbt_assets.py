@@ -17,6 +17,9 @@
 Each dbt test is an asset check on its model.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
@@ -34,25 +37,26 @@ STAGING_SELECTION = "path:models/staging int_run_as_of"
 INCREMENTAL_SELECTION = "config.materialized:incremental"
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=TrustqaTranslator(),
-    pool=WAREHOUSE_POOL,
-    name="trustqa_dbt_staging",
-    select=STAGING_SELECTION,
-)
+def trustqa_dbt_assets(name: str, **selection_and_partitions: Any) -> Callable:
+    """``@dbt_assets`` over the one dbt project, with the naming policy and the one-writer pool."""
+    return dbt_assets(
+        manifest=dbt_project.manifest_path,
+        project=dbt_project,
+        dagster_dbt_translator=TrustqaTranslator(),
+        pool=WAREHOUSE_POOL,
+        name=name,
+        **selection_and_partitions,
+    )
+
+
+@trustqa_dbt_assets("trustqa_dbt_staging", select=STAGING_SELECTION)
 def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with retry_transient(context):
         yield from dbt.cli(dbt_build_args(), context=context).stream()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=TrustqaTranslator(),
-    pool=WAREHOUSE_POOL,
-    name="trustqa_dbt_incremental",
+@trustqa_dbt_assets(
+    "trustqa_dbt_incremental",
     select=INCREMENTAL_SELECTION,
     exclude=STAGING_SELECTION,
     partitions_def=daily_exports,
@@ -65,14 +69,7 @@ def trustqa_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResour
         yield from dbt.cli(args, context=context).stream()
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=TrustqaTranslator(),
-    pool=WAREHOUSE_POOL,
-    name="trustqa_dbt_tables",
-    exclude=f"{STAGING_SELECTION} {INCREMENTAL_SELECTION}",
-)
+@trustqa_dbt_assets("trustqa_dbt_tables", exclude=f"{STAGING_SELECTION} {INCREMENTAL_SELECTION}")
 def trustqa_dbt_tables(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     with retry_transient(context):
         yield from dbt.cli(dbt_build_args(), context=context).stream()
