@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import subprocess
 import sys
@@ -26,4 +27,6 @@ def test_concurrent_parses_never_expose_a_partial_manifest(dbt_manifest) -> None
         reads += 1
     assert [p.wait() for p in parsers] == [0, 0, 0], [p.stderr.read() for p in parsers]
     assert reads > 0
-    assert not list(manifest.parent.glob(".parse-*")), "scratch folders are removed"
+    with open(manifest.parent / ".parse.lock") as lock:  # no parse is under way while we look
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert not list(manifest.parent.glob(".parse-*")), "scratch folders are removed"
