@@ -169,3 +169,22 @@ def test_workspace_yaml_loads_the_code_location(dbt_manifest, tmp_path):
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Validation successful for code location trustqa" in completed.stdout + completed.stderr
+
+
+def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
+    """No definition is split into several steps (that would mean a cycle between them and extra dbt runs)."""
+    from dagster_project.definitions import defs
+    from dagster_project.defs.jobs import NIGHTLY_JOB_NAME
+
+    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    steps = {name for name in job.graph.node_dict if not name.startswith("raw__")}
+    assert steps == {
+        "raw_gates", "trustqa_dbt_staging", "staging_gates", "trustqa_dbt_incremental", "marts_gates__incremental",
+        "trustqa_dbt_tables", "marts_gates__tables", "published__marts",
+    }
+    upstream = {name: {d.node.name for d in job.graph.dependency_structure.all_upstream_outputs_from_node(name)}
+                for name in steps}
+    assert "raw_gates" in upstream["trustqa_dbt_staging"]
+    assert "staging_gates" in upstream["trustqa_dbt_incremental"]
+    assert "trustqa_dbt_incremental" in upstream["trustqa_dbt_tables"]  # the marts read the histories
+    assert {"marts_gates__incremental", "marts_gates__tables"} <= upstream["published__marts"]
