@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: run test ui docs parse lint clean
+.PHONY: run test ui docs parse lint clean bench
 
 ## run: set up, load the bundled sample (seeds/) and build every asset into warehouse/trustqa.duckdb
 run: $(STAMP) $(MANIFEST)
@@ -24,6 +24,11 @@ ui: $(STAMP) $(MANIFEST)
 docs: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa docs
 	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(BIN)/python -m webbrowser "file://$(abspath warehouse/dbt_docs/static_index.html)" >/dev/null 2>&1 || true; fi
+
+## bench: scale benchmark (full build, nightly run, each layer) at SCALE (default 1; `make bench SCALE=10`); writes bench/results.md
+SCALE ?= 1
+bench: $(STAMP) $(MANIFEST)
+	$(BIN)/python bench/run.py --scale $(SCALE)
 
 ## parse: refresh the dbt manifest the Dagster assets are built from
 parse: $(MANIFEST)

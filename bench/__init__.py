@@ -1,0 +1,1 @@
+"""Scale benchmark of trustqa (``make bench``, ``python bench/run.py``): see bench/run.py."""

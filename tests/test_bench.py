@@ -1,0 +1,81 @@
+"""The scale benchmark (bench/run.py): a smoke run at a tiny scale, and how peak memory is measured.
+
+No timing assertions: the figures depend on the machine. The smoke run
+checks the report is complete, every figure present and numeric.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from bench import report
+from bench.measure import run_step
+from dagster_project.contract import TABLES
+from dagster_project.settings import PROJECT_ROOT
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _section_table(markdown: str, title: str) -> dict[str, list[str]]:
+    """The first markdown table under ``## title``: first cell -> the row's cells (header included)."""
+    section = markdown.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("|") and not re.match(r"^\|(---\|)+$", line)]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in lines]
+    return {row[0]: row for row in rows}
+
+
+def test_peak_memory_covers_a_grandchild(tmp_path):
+    """ru_maxrss through wait4 includes a process the step started and waited for (as Dagster waits for dbt)."""
+    grandchild = "import time; block = bytearray(200 * 2**20); time.sleep(1)"
+    child = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {grandchild!r}], check=True)"
+    m = run_step("alloc", [sys.executable, "-c", child], tmp_path / "alloc.log", {}, tmp_path)
+    assert m.peak_mib >= 200
+    assert m.tree_mib >= 200
+
+
+@pytest.mark.slow
+def test_benchmark_smoke_run_writes_a_complete_report(tmp_path):
+    results = tmp_path / "results.md"
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "bench" / "run.py"), "--scale", "0.02", "--days", "3",
+         "--out", str(tmp_path / "out"), "--results", str(results)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    text = results.read_text(encoding="utf-8")
+    assert "## Ratios and targets" in done.stdout  # the report is printed too
+    assert "scale 0.02, 3 export days" in text
+    assert re.search(r"machine: .+, \d+ cores, [\d.]+ GiB RAM", text)
+
+    steps = _section_table(text, "Steps")
+    assert list(steps["step"]) == list(report.STEP_COLUMNS)
+    for _, label, _ in report.STEPS:
+        cells = steps[label]
+        assert len(cells) == len(report.STEP_COLUMNS) and cells[1]
+        for value in cells[2:]:
+            assert _number(value) >= 0, (label, value)
+
+    raw = _section_table(text, "Rows per raw table")
+    assert list(raw["table"]) == list(report.RAW_COLUMNS)
+    for table in TABLES:
+        assert all(_number(v) >= 0 for v in raw[table.name][1:]), table.name
+    assert _number(raw["users"][1]) > 0 and _number(raw["orders"][2]) > 0  # the new day adds rows
+
+    throughput = _section_table(text, "Throughput")
+    for reader in ("loader", "DuckDB direct read"):
+        assert all(_number(v) >= 0 for v in throughput[reader][1:]), reader
+    assert throughput["loader"][1] == throughput["DuckDB direct read"][1]  # the same rows read both ways
+
+    ratios = _section_table(text, "Ratios and targets")
+    assert list(ratios["ratio"]) == list(report.RATIO_COLUMNS)
+    for name in report.RATIOS:
+        value, target, status = ratios[name][1:]
+        assert _number(value) > 0 and target and status in {"met", "missed"}, name
+
+    assert "## Where the time goes" in text and "whole Dagster run" in text
