@@ -2,7 +2,8 @@
 
 One ephemeral GX context per call: a read-only DuckDB datasource (see
 ``gx_duckdb``), one table asset, batch definition, validation definition and
-checkpoint per suite; every expectation runs as SQL in DuckDB. Outcomes keep
+checkpoint per suite; every expectation runs as SQL in DuckDB
+(``validate_snowflake``: the same suites, as SQL in Snowflake). Outcomes keep
 each expectation's observed value, unexpected count and a few offending rows
 restricted to the suite's key columns (never other columns, so no PII).
 When ``docs_dir`` is given, GX Data Docs (HTML) are written there.
@@ -44,6 +45,11 @@ def _plain(value: Any) -> Any:
     return value if value is None or isinstance(value, (int, float, str, bool)) else str(value)
 
 
+def _count(value: Any) -> int | None:
+    """Unexpected count as an int (snowflake-sqlalchemy returns it as a float)."""
+    return None if value is None else int(value)
+
+
 def _outcome(result: Any, keys: Sequence[str]) -> ExpectationOutcome:
     config = result.expectation_config
     details = result.result or {}
@@ -54,7 +60,7 @@ def _outcome(result: Any, keys: Sequence[str]) -> ExpectationOutcome:
         blocking=str(getattr(config.severity, "value", config.severity)) == "critical",
         success=bool(result.success) and error is None,
         observed_value=_plain(details.get("observed_value")),
-        unexpected_count=details.get("unexpected_count"),
+        unexpected_count=_count(details.get("unexpected_count")),
         sample_rows=_sample_rows(details, keys),
         error=error,
     )
@@ -100,6 +106,30 @@ def validate_duckdb(duckdb_path: Path, suites: Sequence[GateSuite], docs_dir: Pa
                 context.build_data_docs(site_names=[DOCS_SITE])
         finally:
             datasource.get_engine().dispose()  # the datasource's own engine (connection tests, inspection)
+    return outcomes
+
+
+def validate_snowflake(
+    suites: Sequence[GateSuite], settings: Any | None = None, docs_dir: Path | None = None
+) -> list[SuiteOutcome]:
+    """Validate every suite against its table in the Snowflake database of ``settings``
+    (a :class:`dagster_project.snowflake.settings.SnowflakeSettings`; default: from the environment)."""
+    from dagster_project.snowflake.settings import SnowflakeSettings
+
+    settings = settings or SnowflakeSettings.from_env()
+    context = _context(docs_dir)
+    datasource = context.data_sources.add_snowflake(
+        name="warehouse",
+        # the URL needs a schema; each table asset names its own
+        connection_string=settings.sqlalchemy_url(suites[0].schema if suites else "public"),
+        kwargs={"connect_args": settings.connect_args()},
+    )
+    try:
+        outcomes = [_validate_suite(context, datasource, suite) for suite in suites]
+        if docs_dir is not None:
+            context.build_data_docs(site_names=[DOCS_SITE])
+    finally:
+        datasource.get_engine().dispose()
     return outcomes
 
 

@@ -17,7 +17,7 @@
     cast(cast({{ expression }} as timestamptz) at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
-{#- Snowflake: to_timestamp_tz (AUTO format) keeps the offset; convert to UTC, then drop it. -#}
+{#- Snowflake: a cast to timestamp_tz (AUTO input format, same as to_timestamp_tz) keeps the offset; convert to UTC, then drop it. -#}
 {% macro snowflake__to_utc_timestamp(expression) -%}
-    cast(convert_timezone('UTC', to_timestamp_tz({{ expression }})) as timestamp_ntz)
+    cast(convert_timezone('UTC', cast({{ expression }} as timestamp_tz)) as timestamp_ntz)
 {%- endmacro %}
