@@ -117,9 +117,6 @@ def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 def cmd_materialize(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
     config = settings()
-    if config.target != "duckdb":
-        print(f"trustqa materialize: target {config.target!r} is not supported yet (use duckdb)", file=sys.stderr)
-        return 2
     _dagster_home()
     import dagster as dg
 
@@ -143,15 +140,20 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         return 2
     print(f"dbt log of this run: {log_path}")
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
-    print(f"warehouse {config.duckdb_path}")
-    info = read_publication_info(config.published_path)
-    if info is None:
-        print("published marts: none yet (published after a run whose gates pass)")
+    if config.target == "snowflake":
+        print(f"warehouse: Snowflake database {os.environ.get('SNOWFLAKE_DATABASE')} (loader scratch {config.duckdb_path})")
     else:
-        fresh = "published by this run" if info[1] == outcome.run_id else "unchanged by this run"
-        print(f"published marts (for analysts): {config.published_path}, {fresh} (at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})")
+        print(f"warehouse {config.duckdb_path}")
+        info = read_publication_info(config.published_path)
+        if info is None:
+            print("published marts: none yet (published after a run whose gates pass)")
+        else:
+            fresh = "published by this run" if info[1] == outcome.run_id else "unchanged by this run"
+            print(f"published marts (for analysts): {config.published_path}, {fresh} "
+                  f"(at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})")
     counts = table_counts(config.duckdb_path)
-    for schema in ("marts", "quarantine"):
+    # on Snowflake the local file is the loader's scratch: it holds what was quarantined, not the marts
+    for schema in ("marts", "quarantine") if config.target == "duckdb" else ("quarantine",):
         rows = [c for c in counts if c.schema == schema and (schema == "marts" or c.rows)]
         print(f"\n{schema}: " + ("none" if not rows else ""))
         for c in rows:

@@ -11,9 +11,11 @@ from dagster_project.defs.jobs import nightly_job
 from dagster_project.defs.publish_asset import published_marts
 from dagster_project.defs.raw_assets import raw_assets
 from dagster_project.defs.resources import build_resources
+from dagster_project.settings import settings
 
 defs = dg.Definitions(
-    assets=[*raw_assets, *dbt_asset_definitions, published_marts],
+    # the analysts' DuckDB copy; on Snowflake analysts query the marts schema with their role
+    assets=[*raw_assets, *dbt_asset_definitions, *([published_marts] if settings().target == "duckdb" else [])],
     asset_checks=build_all_gate_checks(dbt_step_of),
     jobs=[nightly_job],
     schedules=[nightly_schedule],

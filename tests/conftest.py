@@ -53,5 +53,5 @@ def sample_warehouse(tmp_path_factory, dbt_manifest) -> SampleWarehouse:
     root = tmp_path_factory.mktemp("sample")
     warehouse, home = root / "trustqa.duckdb", root / "dagster_home"
     home.mkdir()
-    first = materialize(SEEDS, warehouse, home)
+    first = materialize(SEEDS, warehouse, home, extra_env={"TRUSTQA_TARGET": "duckdb"})  # whatever a module set
     return SampleWarehouse(warehouse, home, first, table_counts(warehouse, COUNTED_SCHEMAS))

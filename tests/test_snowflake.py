@@ -168,8 +168,12 @@ def _mart_columns(duck: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, 
 
 
 def test_every_mart_equals_the_duckdb_mart(snowflake_warehouse, sample_warehouse) -> None:
+    assert_marts_equal_duckdb(snowflake_warehouse, sample_warehouse)
+
+
+def assert_marts_equal_duckdb(snowflake_settings: SnowflakeSettings, sample_warehouse) -> None:
     assert sample_warehouse.first_run.returncode == 0, sample_warehouse.first_run.stderr[-3000:]
-    cursor = _cursor(snowflake_warehouse)
+    cursor = _cursor(snowflake_settings)
     cursor.execute("select lower(table_name) from information_schema.tables where table_schema = 'MARTS'")
     snowflake_marts = {name for (name,) in cursor.fetchall()}
     with duckdb.connect(str(sample_warehouse.path), read_only=True) as duck:
@@ -290,3 +294,36 @@ def test_settings_come_from_the_environment_and_name_what_is_missing() -> None:
     assert with_key.sqlalchemy_url("raw").startswith("snowflake://loader@acme-x1/TRUSTQA/raw?")
     with pytest.raises(ValueError, match="SNOWFLAKE_PORT='http'"):
         SnowflakeSettings.from_env({**base, "SNOWFLAKE_PASSWORD": "x", "SNOWFLAKE_PORT": "http"})
+
+
+# -- the nightly job itself on the Snowflake target -------------------------
+
+
+@pytest.fixture(scope="module")
+def orchestrated_run(emulator, tmp_path_factory):
+    """`trustqa materialize` on the sample with TRUSTQA_TARGET=snowflake, into its own emulated database."""
+    from dagster_project.dbt_project import prepare_manifest
+    from tests.conftest import materialize
+
+    work = tmp_path_factory.mktemp("snowflake_nightly")
+    (work / "dagster_home").mkdir()
+    env = {**emulator, "SNOWFLAKE_DATABASE": "TRUSTQA_NIGHTLY"}
+    try:
+        completed = materialize(SEEDS, work / "scratch.duckdb", work / "dagster_home", extra_env=env)
+    finally:
+        with pytest.MonkeyPatch.context() as mp:  # the CLI parsed for Snowflake: parse for DuckDB again
+            mp.setenv("TRUSTQA_TARGET", "duckdb")
+            prepare_manifest()
+    return completed, dataclasses.replace(SnowflakeSettings.from_env(), database="TRUSTQA_NIGHTLY")
+
+
+def test_the_nightly_job_runs_on_snowflake_with_every_gate(orchestrated_run) -> None:
+    completed, _ = orchestrated_run
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "warehouse: Snowflake database TRUSTQA_NIGHTLY" in completed.stdout
+    assert f"{len(all_suites())} passed, 0 warned, 0 failed, 0 not run" in completed.stdout
+    assert "run succeeded" in completed.stdout
+
+
+def test_the_nightly_job_on_snowflake_gives_the_duckdb_marts(orchestrated_run, sample_warehouse) -> None:
+    assert_marts_equal_duckdb(orchestrated_run[1], sample_warehouse)

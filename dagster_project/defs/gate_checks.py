@@ -19,7 +19,7 @@ from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.defs.retries import retry_transient
 from dagster_project.gates.docs_index import layer_docs_dir, write_index
 from dagster_project.gates.outcomes import FAILED, PASSED, SuiteOutcome
-from dagster_project.gates.validate import validate_duckdb
+from dagster_project.gates.validate import validate_duckdb, validate_snowflake
 from expectations import LAYERS, GateSuite, suites_of
 
 GATE_CHECK_NAME = "great_expectations"
@@ -80,7 +80,10 @@ def build_gate_checks(layer: str, suites_in_step: list[GateSuite], name: str) ->
         selected = [suites[key.asset_key] for key in context.selected_asset_check_keys]
         docs_dir = Path(warehouse.data_docs_dir)
         with retry_transient(context):
-            outcomes = validate_duckdb(Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer))
+            if warehouse.target == "snowflake":
+                outcomes = validate_snowflake(selected, docs_dir=layer_docs_dir(docs_dir, layer))
+            else:
+                outcomes = validate_duckdb(Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer))
         write_index(docs_dir)
         for outcome in outcomes:
             if outcome.status != PASSED:

@@ -2,6 +2,7 @@
 
 
 import datetime as dt
+from pathlib import Path
 
 import dagster as dg
 
@@ -35,6 +36,23 @@ def load_metadata(result: LoadResult) -> dict[str, dg.MetadataValue]:
     }
 
 
+def push_to_snowflake(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, table: Table, days: list[dt.date]
+) -> dg.MaterializeResult:
+    """The Snowflake target: the same loader on the scratch DuckDB file, then PUT + COPY INTO (raw_push.py)."""
+    from dagster_project.snowflake.raw_push import push_days
+
+    with retry_transient(context):
+        pushed = push_days(warehouse.exports_path, days, Path(warehouse.duckdb_path), tables=[table])
+    rows = {p.relation: p.rows for p in pushed}
+    context.log.info(f"{table.name}: pushed to Snowflake for {len(days)} day(s): {rows}")
+    return dg.MaterializeResult(metadata={
+        "export_days": dg.MetadataValue.text(f"{days[0]} .. {days[-1]}" if days else "none"),
+        "rows_loaded": dg.MetadataValue.int(rows.get(f"{RAW_SCHEMA}.{table.name}", 0)),
+        "rows_quarantined": dg.MetadataValue.int(rows.get(f"{QUARANTINE_SCHEMA}.{table.name}", 0)),
+    })
+
+
 def build_raw_asset(table: Table) -> dg.AssetsDefinition:
     pii = [c.name for c in table.columns if c.pii]
 
@@ -56,6 +74,8 @@ def build_raw_asset(table: Table) -> dg.AssetsDefinition:
     )
     def _raw_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         days = partition_days(context)
+        if warehouse.target == "snowflake":
+            return push_to_snowflake(context, warehouse, table, days)
         with retry_transient(context), warehouse.connect() as con:
             result = load_days(con, table, warehouse.exports_path, days, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         context.log.info(

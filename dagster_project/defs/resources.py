@@ -26,6 +26,8 @@ class WarehouseResource(dg.ConfigurableResource):
     exports_dir: str
     data_docs_dir: str
     published_path: str = ""
+    # duckdb: this file is the warehouse; snowflake: it is the loader's scratch file, the warehouse is Snowflake
+    target: str = "duckdb"
 
     @property
     def exports_path(self) -> Path:
@@ -50,6 +52,7 @@ def build_resources() -> dict[str, object]:
             exports_dir=str(config.exports_dir),
             data_docs_dir=str(config.data_docs_dir),
             published_path=str(config.published_path),
+            target=config.target,
         ),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable()),
     }

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import tempfile
 from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +111,9 @@ def push_days(
     scratch_duckdb: Path,
     settings: SnowflakeSettings | None = None,
     loaded_at: dt.datetime | None = None,
+    tables: Sequence[Table] = TABLES,
 ) -> list[PushedTable]:
-    """Load ``days`` of every table into ``scratch_duckdb``, then replace those days in Snowflake."""
+    """Load ``days`` of ``tables`` (default: every table) into ``scratch_duckdb``, then replace those days in Snowflake."""
     settings = settings or SnowflakeSettings.from_env()
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
@@ -119,7 +121,7 @@ def push_days(
     snow = connect(settings)
     pushed: list[PushedTable] = []
     try:
-        for table in TABLES:
+        for table in tables:
             load_days(duck, table, exports_dir, days, loaded_at)
         cursor = snow.cursor()
         _run(cursor, settings.database, f"create database if not exists {settings.database}")
@@ -128,13 +130,17 @@ def push_days(
             _run(cursor, schema, f"create schema if not exists {schema}")
         _run(cursor, STAGE, f"create stage if not exists {STAGE}")
         with tempfile.TemporaryDirectory(prefix="trustqa_raw_push_") as work:
-            for table in TABLES:
+            for table in tables:
                 pushed += _push_table(duck, cursor, table, exports_dir, days, loaded_at_sql, Path(work))
             day_list = ", ".join(f"date '{d}'" for d in days) or "null"
-            files = ", ".join(quote_literal(f.relative_path) for t in TABLES for f in misnamed_files(exports_dir, t)) or "null"
+            names = ", ".join(quote_literal(t.name) for t in tables)
+            files = ", ".join(quote_literal(f.relative_path) for t in tables for f in misnamed_files(exports_dir, t)) or "null"
             audit_table = AUDIT_TABLE.split(".", 1)[1]
-            pushed.append(_push_relation(duck, cursor, AUDIT_SCHEMA, audit_table,
-                                         f"export_date in ({day_list}) or source_file in ({files})", loaded_at_sql, Path(work)))
+            pushed.append(_push_relation(
+                duck, cursor, AUDIT_SCHEMA, audit_table,
+                f"table_name in ({names}) and (export_date in ({day_list}) or source_file in ({files}))",
+                loaded_at_sql, Path(work),
+            ))
     finally:
         snow.close()
         duck.close()
