@@ -20,7 +20,7 @@ test: $(STAMP) $(MANIFEST)
 ui: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa ui
 
-## docs: build the dbt docs site (models, columns, lineage) and print where it and the GX Data Docs are
+## docs: build the dbt docs site (models, columns, lineage) and the GX Data Docs, and print where they are
 docs: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa docs
 	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(BIN)/python -m webbrowser "file://$(abspath warehouse/dbt_docs/static_index.html)" >/dev/null 2>&1 || true; fi

@@ -31,3 +31,8 @@ def test_docs_site_describes_every_mart_with_its_columns(sample_warehouse, tmp_p
     manifest = json.loads((tmp_path / "dbt_docs" / "manifest.json").read_text())
     assert "model.trustqa.int_appeals_history" in manifest["child_map"]["source.trustqa.marketplace.appeals"]
     assert "fct_appeal_outcomes_daily" in html and "appeal_overturn_rate" in html  # the static page embeds both
+    # the Great Expectations Data Docs, validated on the warehouse as it is now
+    data_docs = tmp_path / "data_docs"
+    assert f"Great Expectations Data Docs: {data_docs / 'index.html'}" in completed.stdout
+    for layer in ("raw", "staging", "marts"):
+        assert (data_docs / layer / "index.html").exists(), layer
