@@ -13,8 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +95,18 @@ def _push_relation(duck: Any, cursor: Any, schema: str, table: str, delete_where
     return PushedTable(relation, rows)
 
 
+def _sql_dates(days: Sequence[dt.date]) -> str:
+    """``days`` as the inside of an SQL ``in (...)`` list (``null`` matches nothing when empty)."""
+    return ", ".join(f"date '{d}'" for d in days) or "null"
+
+
+def _sql_misnamed_files(exports_dir: Path, tables: Sequence[Table]) -> str:
+    """The tables' misnamed export files (keyed by file in raw and quarantine) as an SQL ``in (...)`` list."""
+    return ", ".join(quote_literal(f.relative_path) for t in tables for f in misnamed_files(exports_dir, t)) or "null"
+
+
 def _push_table(duck: Any, cursor: Any, table: Table, exports_dir: Path, days: list[dt.date], loaded_at: str, work: Path) -> list[PushedTable]:
-    day_list = ", ".join(f"date '{d}'" for d in days) or "null"
-    files = ", ".join(quote_literal(f.relative_path) for f in misnamed_files(exports_dir, table)) or "null"
+    day_list, files = _sql_dates(days), _sql_misnamed_files(exports_dir, [table])
     return [
         _push_relation(duck, cursor, RAW_SCHEMA, table.name, f"_export_date in ({day_list})", loaded_at, work),
         _push_relation(duck, cursor, QUARANTINE_SCHEMA, table.name,
@@ -132,9 +141,8 @@ def push_days(
         with tempfile.TemporaryDirectory(prefix="trustqa_raw_push_") as work:
             for table in tables:
                 pushed += _push_table(duck, cursor, table, exports_dir, days, loaded_at_sql, Path(work))
-            day_list = ", ".join(f"date '{d}'" for d in days) or "null"
+            day_list, files = _sql_dates(days), _sql_misnamed_files(exports_dir, tables)
             names = ", ".join(quote_literal(t.name) for t in tables)
-            files = ", ".join(quote_literal(f.relative_path) for t in tables for f in misnamed_files(exports_dir, t)) or "null"
             audit_table = AUDIT_TABLE.split(".", 1)[1]
             pushed.append(_push_relation(
                 duck, cursor, AUDIT_SCHEMA, audit_table,
