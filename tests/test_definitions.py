@@ -111,7 +111,9 @@ def test_dbt_assets_are_split_by_how_the_models_run(dbt_manifest):
 
     staging, incremental, tables = (set(d.keys) for d in (trustqa_dbt_staging, trustqa_dbt_incremental, trustqa_dbt_tables))
     assert not (staging & incremental or staging & tables or incremental & tables)
-    # the staging views and the run's as-of time (read by incremental and table models alike)
+    # the staging models and the run's as-of time (read by incremental and table models alike)
+    # the staging models are incremental tables too, kept in their own step before their gates
+    assert {key("staging", f"stg_{t.system}__{t.name}") for t in TABLES} <= staging
     assert {k for k in staging if k.path[0] != "staging"} == {key("intermediate", "int_run_as_of")}
     # the models that grow with time: every version history and the point-in-time features
     assert {key("intermediate", f"int_{name}_history") for name in HISTORY_TABLES} <= incremental

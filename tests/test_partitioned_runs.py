@@ -38,11 +38,11 @@ TAMPERED_LINE = -1
 
 
 def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """Every table of intermediate and marts, all rows, lineage columns left out."""
+    """Every table of staging, intermediate and marts, all rows, lineage columns left out."""
     with duckdb.connect(str(path), read_only=True) as con:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('intermediate', 'marts') and table_type = 'BASE TABLE' order by 1"
+            "where table_schema in ('staging', 'intermediate', 'marts') and table_type = 'BASE TABLE' order by 1"
         ).fetchall()
         result = {}
         for (name,) in tables:
@@ -129,7 +129,10 @@ def test_every_run_succeeds(runs: Runs) -> None:
 def test_day_by_day_equals_all_at_once(runs: Runs) -> None:
     daily, at_once = snapshot(runs.daily), snapshot(runs.at_once)
     assert daily.keys() == at_once.keys()
-    assert {"intermediate.int_orders_history", "marts.fct_user_risk_features_daily", "marts.fct_csat_daily"} <= set(daily)
+    assert {
+        "staging.stg_marketplace__orders", "intermediate.int_orders_history",
+        "marts.fct_user_risk_features_daily", "marts.fct_csat_daily",
+    } <= set(daily)
     for table in daily:
         assert daily[table] == at_once[table], table
     assert daily[HISTORY], "the history has rows"

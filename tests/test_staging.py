@@ -205,8 +205,9 @@ def test_timestamps_become_utc(warehouse: Warehouse, user_id: str) -> None:
 
 @pytest.mark.parametrize("session_tz", ["UTC", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"])
 def test_conversion_ignores_the_session_time_zone(warehouse: Warehouse, session_tz: str) -> None:
-    # Staging models are views: they are evaluated in the reading session, so
-    # changing that session's TimeZone must not change any value.
+    # The conversion to UTC is done in SQL by dbt's session: reading the
+    # staging tables from a session in another TimeZone must not change any
+    # value (they hold naive UTC timestamps, not instants shown in the zone).
     warehouse.con.execute(f"set timezone = '{session_tz}'")
     try:
         signups = {

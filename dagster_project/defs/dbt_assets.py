@@ -1,11 +1,13 @@
 """The dbt project as Dagster assets, split by how the models run.
 
-* ``trustqa_dbt_staging``: the staging views (unpartitioned: a view is
-  always current) and ``int_run_as_of``. Their Great Expectations gates run
+* ``trustqa_dbt_staging``: the staging models (current state per key,
+  incremental tables that recompute the keys loaded since their last build:
+  unpartitioned, as the current state has no day) and ``int_run_as_of``.
+  Their Great Expectations gates run
   right after them; every later model reads staging or is declared to
   depend on it, so a failed blocking gate stops everything after it.
-* ``trustqa_dbt_incremental``: the models that grow with time, every model
-  with ``materialized='incremental'`` (the version histories and the
+* ``trustqa_dbt_incremental``: the models that grow with time, every other
+  model with ``materialized='incremental'`` (the version histories and the
   point-in-time risk features). They are daily-partitioned like the raw
   assets, with a single-run backfill policy; a run passes its partition
   window to dbt as ``min_date``/``max_date`` (dbt_args.py), and the models
@@ -31,7 +33,7 @@ from dagster_project.defs.retries import retry_transient
 from dagster_project.defs.translator import TrustqaTranslator
 from dagster_project.settings import settings
 
-# The staging views, and the run's as-of time (one row computed from the raw
+# The staging models, and the run's as-of time (one row computed from the raw
 # tables, read by the incremental risk features and by the table marts).
 STAGING_SELECTION = "path:models/staging int_run_as_of"
 INCREMENTAL_SELECTION = "config.materialized:incremental"

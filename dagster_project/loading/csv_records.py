@@ -1,26 +1,30 @@
 """CSV records with their physical line numbers, parsed by DuckDB's CSV reader.
 
-DuckDB parses the file (RFC 4180 quoting, multi-line quoted fields) and keeps
-the records it rejects (``store_rejects``). Its own ``line`` counts a
+DuckDB parses a batch of files that share one header in one multi-file read
+(RFC 4180 quoting, multi-line quoted fields) and keeps the records it
+rejects (``store_rejects``), per file. Its own ``line`` counts a
 multi-line record once, and it gives no line for good rows, so this module
 maps both to physical lines: from ``_lines`` it finds where records start
 (a line starts a record unless an odd number of quotes before it left a
 quoted field open) and pairs the reader's records with those starts in file
-order. When the two disagree in count (a stray quote inside an unquoted
-field, which RFC 4180 forbids), every non-blank line is taken as one record,
-which is exact for files without multi-line fields.
+order, file by file. When the two disagree in count for a file (a stray
+quote inside an unquoted field, which RFC 4180 forbids), every non-blank
+line of that file is taken as one record, which is exact for files without
+multi-line fields.
 
-Result: temp table ``_records(_line, _raw, _parse_rule, _parse_detail, <columns as text>)``.
+Result: temp table ``_records(_file_id, _line, _raw, _parse_rule, _parse_detail, <columns as text>)``.
 """
 
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.contract import Table
+from dagster_project.loading.physical_lines import file_ids_sql, paths_sql
 from dagster_project.loading.rules import quote_literal
 
 # DuckDB reject error types -> contract rules, most telling first (one broken
@@ -36,12 +40,13 @@ _REJECT_RULES = {
 }
 
 
-def read_header(con: duckdb.DuckDBPyConnection) -> list[str] | None:
-    """The header fields from line 1 of ``_lines`` (None for an empty file)."""
-    row = con.execute("select text from _lines where line_no = 1 and not blank").fetchone()
-    if row is None:
+def read_header(path: Path) -> list[str] | None:
+    """The header fields from line 1 of a UTF-8 file (None when line 1 is blank: an empty file)."""
+    with path.open("rb") as handle:
+        first = handle.readline().decode("utf-8").removeprefix("\ufeff").rstrip("\n")
+    if first.strip(" \t\r\ufeff") == "":
         return None
-    return next(csv.reader([row[0].rstrip("\r")]))
+    return next(csv.reader([first.rstrip("\r")]))
 
 
 def header_problem(header: list[str], table: Table) -> str | None:
@@ -59,69 +64,109 @@ def header_problem(header: list[str], table: Table) -> str | None:
     return "; ".join(parts) or None
 
 
-def _read_with_rejects(con: duckdb.DuckDBPyConnection, path: Path, header: list[str]) -> None:
+def _read_with_rejects(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], header: list[str]) -> None:
     columns = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in header) + "}"
     con.execute("drop table if exists _csv_rejects")
     con.execute("drop table if exists _csv_scans")
     con.execute(
         f"""
-        create or replace temp table _csv_good as
-        select * from read_csv({quote_literal(str(path))},
+        create or replace temp table _csv_read as
+        select * from read_csv({paths_sql(files)},
             header = true, columns = {columns}, auto_detect = false,
-            delim = ',', quote = '"', escape = '"', strict_mode = true,
+            delim = ',', quote = '"', escape = '"', strict_mode = true, filename = '_csv_file',
             store_rejects = true, rejects_table = '_csv_rejects', rejects_scan = '_csv_scans')
+        """
+    )
+    # good records in file order: a plain scan keeps insertion order, so rowid orders each file's rows
+    con.execute(
+        f"""
+        create or replace temp table _csv_good as
+        select f._file_id, row_number() over (partition by r._csv_file order by r.rowid) as good_no,
+               r.* exclude (_csv_file)
+        from _csv_read r join {file_ids_sql(files)} on f.path = r._csv_file
+        """
+    )
+    con.execute("drop table _csv_read")
+    # the rejected records, numbered like the files of the batch
+    con.execute(
+        f"""
+        create or replace temp table _rejects as
+        select f._file_id, j.*
+        from _csv_rejects j
+        join _csv_scans s on s.scan_id = j.scan_id and s.file_id = j.file_id
+        join {file_ids_sql(files)} on f.path = s.file_path
         """
     )
 
 
-def _map_records(con: duckdb.DuckDBPyConnection, parity: bool) -> bool:
-    """Build ``_csv_records(record_no, start_line, reader_line, raw)``; True if counts agree."""
+def _map_records(con: duckdb.DuckDBPyConnection, parity: bool, only_files: list[int] | None = None) -> list[int]:
+    """Build ``_csv_records(_file_id, record_no, start_line, reader_line, raw)``.
+
+    Returns the files whose record count disagrees with the reader's (good
+    records plus rejected lines). ``only_files`` rebuilds just those files.
+    """
     odd = "(length(text) - length(replace(text, '\"', ''))) % 2 = 1" if parity else "false"
-    con.execute(
-        f"""
-        create or replace temp table _csv_records as
+    selected = "" if only_files is None else f"where _file_id in ({', '.join(map(str, only_files))})"
+    mapped = f"""
         with quotes as (
-            select line_no, text, blank, ({odd}) as odd_quotes from _lines
+            select _file_id, line_no, text, blank, ({odd}) as odd_quotes from _lines {selected}
         ),
         continued as (
             select *,
-                coalesce(sum(odd_quotes::int) over (order by line_no
+                coalesce(sum(odd_quotes::int) over (partition by _file_id order by line_no
                     rows between unbounded preceding and 1 preceding), 0) % 2 = 1 as is_continuation
             from quotes
         ),
         grouped as (
             select *,
-                sum((not is_continuation)::int) over (order by line_no) as group_no,
-                line_no - sum(is_continuation::int) over (order by line_no) as reader_line
+                sum((not is_continuation)::int) over (partition by _file_id order by line_no) as group_no,
+                line_no - sum(is_continuation::int) over (partition by _file_id order by line_no) as reader_line
             from continued
         ),
         records as (
             select
+                _file_id,
                 group_no,
                 min(line_no) as start_line,
                 min(reader_line) as reader_line,
                 string_agg(text, chr(10) order by line_no) as raw,
                 bool_and(blank) as blank
             from grouped
-            group by group_no
+            group by _file_id, group_no
         )
-        select row_number() over (order by start_line) as record_no, start_line, reader_line, raw
+        select _file_id, row_number() over (partition by _file_id order by start_line) as record_no,
+               start_line, reader_line, raw
         from records
         where not blank and start_line > 1
+    """
+    if only_files is None:
+        con.execute(f"create or replace temp table _csv_records as {mapped}")
+    else:
+        con.execute(f"delete from _csv_records where _file_id in ({', '.join(map(str, only_files))})")
+        con.execute(f"insert into _csv_records {mapped}")
+    rows = con.execute(
+        f"""
+        with mapped as (select _file_id, count(*) as n from _csv_records group by 1),
+        good as (select _file_id, count(*) as n from _csv_good group by 1),
+        rejected as (select _file_id, count(distinct line) as n from _rejects group by 1),
+        files as (select distinct _file_id from _lines {selected})
+        select files._file_id
+        from files
+        left join mapped using (_file_id) left join good using (_file_id) left join rejected using (_file_id)
+        where coalesce(mapped.n, 0) <> coalesce(good.n, 0) + coalesce(rejected.n, 0)
         """
-    )
-    return con.execute(
-        """
-        select (select count(*) from _csv_records)
-             = (select count(*) from _csv_good) + (select count(distinct line) from _csv_rejects)
-        """
-    ).fetchone()[0]
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
-def load_csv_records(con: duckdb.DuckDBPyConnection, path: Path, table: Table, header: list[str]) -> None:
-    _read_with_rejects(con, path, header)
-    if not _map_records(con, parity=True):
-        _map_records(con, parity=False)
+def load_csv_records(
+    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], table: Table, header: list[str]
+) -> None:
+    """``_records`` for a batch of files that all have ``header``; ``_lines`` must hold their lines."""
+    _read_with_rejects(con, files, header)
+    disagreeing = _map_records(con, parity=True)
+    if disagreeing:
+        _map_records(con, parity=False, only_files=disagreeing)
     rule_case = " ".join(f"when {quote_literal(k)} then {quote_literal(v)}" for k, v in _REJECT_RULES.items())
     rank_case = " ".join(f"when {quote_literal(k)} then {i}" for i, k in enumerate(_REJECT_RULES))
     values = ", ".join(f"nullif(g.{c}, '') as {c}" for c in table.column_names)
@@ -130,26 +175,26 @@ def load_csv_records(con: duckdb.DuckDBPyConnection, path: Path, table: Table, h
         f"""
         create or replace temp table _records as
         with rejects as (
-            select line,
+            select _file_id, line,
                    arg_min(error_type::varchar, case error_type::varchar {rank_case} else 99 end) as error_type,
                    arg_min(error_message, case error_type::varchar {rank_case} else 99 end) as message,
                    min(csv_line) as csv_line
-            from _csv_rejects group by line
+            from _rejects group by _file_id, line
         ),
         good_records as (
-            select r.*, row_number() over (order by r.record_no) as good_no
-            from _csv_records r anti join rejects j on j.line = r.reader_line
+            select r.*, row_number() over (partition by r._file_id order by r.record_no) as good_no
+            from _csv_records r anti join rejects j on j._file_id = r._file_id and j.line = r.reader_line
         ),
         good as (
-            select row_number() over (order by g.rowid) as good_no, * from _csv_good g
+            select * from _csv_good
         )
-        select coalesce(r.start_line, g.good_no + 1) as _line, r.raw as _raw,
+        select g._file_id, coalesce(r.start_line, g.good_no + 1) as _line, r.raw as _raw,
                null::varchar as _parse_rule, null::varchar as _parse_detail, {values}
-        from good g left join good_records r using (good_no)
+        from good g left join good_records r on r._file_id = g._file_id and r.good_no = g.good_no
         union all
-        select coalesce(r.start_line, j.line) as _line, coalesce(r.raw, j.csv_line) as _raw,
+        select j._file_id, coalesce(r.start_line, j.line) as _line, coalesce(r.raw, j.csv_line) as _raw,
                case j.error_type {rule_case} else 'unparseable_row' end as _parse_rule,
                j.message as _parse_detail, {nulls}
-        from rejects j left join _csv_records r on r.reader_line = j.line
+        from rejects j left join _csv_records r on r._file_id = j._file_id and r.reader_line = j.line
         """
     )

@@ -6,7 +6,9 @@ are ``unparseable_row``; objects missing fields or holding extra ones are
 its JSON type (``<column>__jtype``) so the type rules can tell ``1`` from
 ``"1"`` and ``1.0``.
 
-Result: temp table ``_records(_line, _raw, _parse_rule, _parse_detail, <col>, <col>__jtype ...)``.
+Every file of the batch in ``_lines`` at once.
+
+Result: temp table ``_records(_file_id, _line, _raw, _parse_rule, _parse_detail, <col>, <col>__jtype ...)``.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ def load_jsonl_records(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         f"""
         create or replace temp table _records as
         with candidate as (
-            select line_no as _line, rtrim(text, chr(13)) as _raw,
+            select _file_id, line_no as _line, rtrim(text, chr(13)) as _raw,
                    case when json_valid(rtrim(text, chr(13))) then rtrim(text, chr(13))::json end as _parsed
             from _lines
             where not blank
@@ -57,7 +59,7 @@ def load_jsonl_records(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 end as _parse_detail
             from shaped
         )
-        select _line, _raw, _parse_rule, _parse_detail,
+        select _file_id, _line, _raw, _parse_rule, _parse_detail,
         {fields}
         from judged
         """

@@ -40,17 +40,16 @@ def forget_loads(con: duckdb.DuckDBPyConnection, table_name: str, days: list[dt.
     )
 
 
-def record_load(
+def record_loads(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
-    export_date: dt.date | None,
-    source_file: str | None,
-    data_records: int,
-    loaded_rows: int,
-    quarantined_rows: int,
+    loads: list[tuple[dt.date | None, str | None, int, int, int]],
     loaded_at: str,
 ) -> None:
+    """One audit row per ``(export_date, source_file, data_records, loaded_rows, quarantined_rows)``, one statement."""
+    if not loads:
+        return
     con.execute(
-        f"insert into {AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, {loaded_at})",
-        [table_name, export_date, source_file, data_records, loaded_rows, quarantined_rows],
+        f"insert into {AUDIT_TABLE} select ?, unnest(?), unnest(?), unnest(?), unnest(?), unnest(?), {loaded_at}",
+        [table_name, *(list(column) for column in zip(*loads, strict=True))],
     )

@@ -1,9 +1,22 @@
 """Load export files into ``raw.<table>``; quarantine what breaks the contract.
 
-One call loads the files of one table for a set of export days, inside one
-transaction: the rows of those days (and the quarantine records of their
-files) are deleted first, so reloading a day replaces it (idempotent), and
-a failure leaves the warehouse exactly as it was.
+One call loads the files of one table for a set of export days:
+
+1. **Judge** (no transaction): each file is checked on its own first (can it
+   be read, is its name a date, is it UTF-8, does its CSV header hold the
+   table's columns); the files that pass are then read and judged in
+   batches of up to ``batch_bytes``, a few SQL statements per batch whatever
+   its number of files (``physical_lines``, ``csv_records`` /
+   ``jsonl_records``, ``rules``). Results go to scratch tables in the schema
+   ``_loading_<table>``; each batch's temporary tables are dropped as soon as
+   it is done, so memory follows the batch, not the number of days.
+2. **Replace** (one transaction): the rows of those days (and the
+   quarantine records of their files) are deleted, the scratch rows are
+   inserted, the audit is written and the scratch schema dropped. Reloading
+   a day replaces it (idempotent); a failure anywhere leaves the warehouse
+   exactly as it was.
+
+What lands where:
 
 * Good rows go to ``raw.<table>`` with ``_export_date``, ``_source_file``,
   ``_source_line`` and ``_loaded_at``.
@@ -20,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,10 +43,17 @@ from dagster_project.contract import Table
 from dagster_project.loading.csv_records import header_problem, load_csv_records, read_header
 from dagster_project.loading.export_files import ExportFile, dated_file, misnamed_files
 from dagster_project.loading.jsonl_records import load_jsonl_records
-from dagster_project.loading.load_audit import AUDIT_DDL, forget_loads, record_load
+from dagster_project.loading.load_audit import AUDIT_DDL, forget_loads, record_loads
 from dagster_project.loading.physical_lines import is_utf8, load_lines
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
 from dagster_project.loading.rules import failures_sql, quote_literal, typed_value_sql
+
+# Export bytes judged in one batch: big enough that per-statement costs vanish,
+# small enough that a batch's working tables (a few times its text) stay well
+# inside memory at any scale. A file bigger than this is a batch of its own.
+DEFAULT_BATCH_BYTES = 128 << 20
+
+_BATCH_TEMP_TABLES = ("_lines", "_csv_good", "_csv_records", "_csv_rejects", "_csv_scans", "_rejects", "_records", "_judged")
 
 
 class UnreadableExportFile(RuntimeError):
@@ -62,6 +83,33 @@ class LoadResult:
         return sum((f.quarantined for f in self.files), Counter())
 
 
+@dataclass(frozen=True)
+class _Scratch:
+    """Where the judge phase puts its rows until the replace transaction."""
+
+    schema: str
+    raw: str
+    quarantine: str
+
+    @classmethod
+    def of(cls, table: Table) -> _Scratch:
+        schema = f"_loading_{table.name}"
+        return cls(schema, f"{schema}.raw_rows", f"{schema}.quarantine_rows")
+
+
+@dataclass(frozen=True)
+class _CheckedFile:
+    """A file with what its own checks found: a whole-file fault, nothing to read, or a CSV header."""
+
+    file_id: int
+    file: ExportFile
+    size: int
+    fault: tuple[str, str] | None = None  # (rule, detail)
+    utf8: bool = True
+    empty: bool = False
+    header: tuple[str, ...] | None = None
+
+
 def _check_readable(path: Path, relative: str) -> None:
     try:
         with path.open("rb") as handle:
@@ -70,16 +118,53 @@ def _check_readable(path: Path, relative: str) -> None:
         raise UnreadableExportFile(f"{relative}: cannot read export file: {exc.strerror or exc}") from exc
 
 
+def _check_file(table: Table, file: ExportFile, file_id: int) -> _CheckedFile:
+    _check_readable(file.path, file.relative_path)
+    size = file.path.stat().st_size
+    utf8 = is_utf8(file.path)
+    if file.export_date is None:
+        detail = f"file name is not <YYYY-MM-DD>.{table.file_format}"
+        return _CheckedFile(file_id, file, size, ("file_name_not_a_date", detail), utf8)
+    if not utf8:
+        return _CheckedFile(file_id, file, size, ("not_utf8", "file is not valid UTF-8"), utf8)
+    if table.file_format != "csv":
+        return _CheckedFile(file_id, file, size)
+    header = read_header(file.path)
+    if header is None:
+        return _CheckedFile(file_id, file, size, empty=True)  # an empty file is valid: no rows
+    problem = header_problem(header, table)
+    if problem:
+        return _CheckedFile(file_id, file, size, ("header_mismatch", f"header: {problem}"))
+    return _CheckedFile(file_id, file, size, header=tuple(header))
+
+
+def _read_lines(con: duckdb.DuckDBPyConnection, files: Sequence[_CheckedFile], utf8: bool) -> None:
+    try:
+        load_lines(con, [(f.file_id, f.file.path) for f in files], utf8)
+    except duckdb.Error as exc:
+        culprit = files[0]
+        for checked in files if len(files) > 1 else ():  # name the file DuckDB could not read
+            try:
+                load_lines(con, [(checked.file_id, checked.file.path)], utf8)
+            except duckdb.Error:
+                culprit = checked
+                break
+        raise UnreadableExportFile(f"{culprit.file.relative_path}: cannot read export file: {exc}") from exc
+
+
 def _quarantine_whole_file(
-    con: duckdb.DuckDBPyConnection, table: Table, file: ExportFile, rule: str, detail: str, loaded_at: str
+    con: duckdb.DuckDBPyConnection, table: Table, checked: _CheckedFile, scratch: _Scratch, loaded_at: str
 ) -> FileResult:
-    """Quarantine every data line of ``_lines`` under one file-level rule."""
+    """Quarantine every data line of the file under its file-level rule."""
+    rule, detail = checked.fault
+    file = checked.file
+    _read_lines(con, [checked], checked.utf8)
     first_data_line = 2 if table.file_format == "csv" else 1
     export_date = f"date '{file.export_date}'" if file.export_date else "null::date"
     common = f"{export_date}, {quote_literal(file.relative_path)}"
     con.execute(
         f"""
-        insert into {QUARANTINE_SCHEMA}.{table.name}
+        insert into {scratch.quarantine}
         select {common}, line_no, {quote_literal(rule)}, {quote_literal(detail)}, rtrim(text, chr(13)),
                {loaded_at}
         from _lines where not blank and line_no >= {first_data_line}
@@ -88,32 +173,44 @@ def _quarantine_whole_file(
     count = con.execute("select count(*) from _lines where not blank and line_no >= ?", [first_data_line]).fetchone()[0]
     if count == 0:
         con.execute(
-            f"insert into {QUARANTINE_SCHEMA}.{table.name} values "
+            f"insert into {scratch.quarantine} values "
             f"({common}, null, {quote_literal(rule)}, {quote_literal(detail + ' (file has no data lines)')}, null, {loaded_at})"
         )
         return FileResult(file.relative_path, quarantined=Counter({rule: 1}))
     return FileResult(file.relative_path, quarantined=Counter({rule: count}), data_records=count)
 
 
-def _validate_and_insert(con: duckdb.DuckDBPyConnection, table: Table, file: ExportFile, loaded_at: str) -> FileResult:
-    """Judge every record of ``_records`` and insert it into raw or quarantine."""
-    truncated = con.execute("select line_no from _lines where unterminated").fetchone()
-    last_line = truncated[0] if truncated else None
+def _files_sql(files: Sequence[_CheckedFile]) -> str:
+    rows = ", ".join(f"({f.file_id}, date '{f.file.export_date}', {quote_literal(f.file.relative_path)})" for f in files)
+    return f"(values {rows}) as files(_file_id, _export_date, _source_file)"
+
+
+def _judge_batch(
+    con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[_CheckedFile], scratch: _Scratch, loaded_at: str
+) -> dict[int, FileResult]:
+    """Read, judge and stage the rows of a batch of well-formed files (one CSV header): few statements in all."""
+    _read_lines(con, files, utf8=True)
+    if table.file_format == "csv":
+        load_csv_records(con, [(f.file_id, f.file.path) for f in files], table, list(files[0].header))
+    else:
+        load_jsonl_records(con, table)
     con.execute(
         f"""
         create or replace temp table _judged as
         with records as (
-            select *, date '{file.export_date}' as _export_date,
-                   count(*) over (partition by {table.key}) as _key_count
-            from _records
+            select r.*, files._export_date, files._source_file, cut.line_no as _cut_line,
+                   count(*) over (partition by r._file_id, r.{table.key}) as _key_count
+            from _records r
+            join {_files_sql(files)} on files._file_id = r._file_id
+            left join (select _file_id, line_no from _lines where unterminated) as cut on cut._file_id = r._file_id
         ),
         judged as (
             select *, {failures_sql(table, table.file_format)} as _failures from records
         )
         select *,
-            case when {last_line if last_line is not None else 'null'} between _line
+            case when _cut_line between _line
                           and _line + length(coalesce(_raw, '')) - length(replace(coalesce(_raw, ''), chr(10), ''))
-                 then ['truncated_last_line: line ' || {last_line or 0} || ' has no line terminator'] || _failures
+                 then ['truncated_last_line: line ' || _cut_line || ' has no line terminator'] || _failures
                  else _failures end as _all_failures
         from judged
         """
@@ -121,73 +218,82 @@ def _validate_and_insert(con: duckdb.DuckDBPyConnection, table: Table, file: Exp
     columns = ", ".join(typed_value_sql(c) for c in table.columns)
     con.execute(
         f"""
-        insert into {RAW_SCHEMA}.{table.name}
-        select {columns}, _export_date, {quote_literal(file.relative_path)}, _line, {loaded_at}
+        insert into {scratch.raw}
+        select {columns}, _export_date, _source_file, _line, {loaded_at}
         from _judged where len(_all_failures) = 0
         """
     )
     con.execute(
         f"""
-        insert into {QUARANTINE_SCHEMA}.{table.name}
-        select _export_date, {quote_literal(file.relative_path)}, _line,
+        insert into {scratch.quarantine}
+        select _export_date, _source_file, _line,
                split_part(_all_failures[1], ':', 1), array_to_string(_all_failures, '; '), _raw, {loaded_at}
         from _judged where len(_all_failures) > 0
         """
     )
+    results = {f.file_id: FileResult(f.file.relative_path) for f in files}
     # one pass: the null group is the loaded rows, the others count quarantined rows per first rule
-    counts = dict(
-        con.execute(
-            "select case when len(_all_failures) > 0 then split_part(_all_failures[1], ':', 1) end, count(*) "
-            "from _judged group by 1"
-        ).fetchall()
-    )
-    loaded = counts.pop(None, 0)
-    data_records = con.execute("select count(*) from _records").fetchone()[0]
-    return FileResult(file.relative_path, loaded=loaded, quarantined=Counter(counts), data_records=data_records)
+    for file_id, rule, rows in con.execute(
+        "select _file_id, case when len(_all_failures) > 0 then split_part(_all_failures[1], ':', 1) end, count(*) "
+        "from _judged group by 1, 2"
+    ).fetchall():
+        if rule is None:
+            results[file_id].loaded = rows
+        else:
+            results[file_id].quarantined[rule] = rows
+    for file_id, records in con.execute("select _file_id, count(*) from _records group by 1").fetchall():
+        results[file_id].data_records = records
+    for name in _BATCH_TEMP_TABLES:
+        con.execute(f"drop table if exists {name}")
+    return results
 
 
-def load_file(con: duckdb.DuckDBPyConnection, table: Table, file: ExportFile, loaded_at: str) -> FileResult:
-    _check_readable(file.path, file.relative_path)
-    utf8 = is_utf8(file.path)
-    try:
-        load_lines(con, file.path, utf8)
-    except duckdb.Error as exc:
-        raise UnreadableExportFile(f"{file.relative_path}: cannot read export file: {exc}") from exc
-    if file.export_date is None:
-        expected = f"<YYYY-MM-DD>.{table.file_format}"
-        return _quarantine_whole_file(con, table, file, "file_name_not_a_date", f"file name is not {expected}", loaded_at)
-    if not utf8:
-        return _quarantine_whole_file(con, table, file, "not_utf8", "file is not valid UTF-8", loaded_at)
-    if table.file_format == "csv":
-        header = read_header(con)
-        if header is None:
-            return FileResult(file.relative_path)  # an empty file is valid: no rows
-        problem = header_problem(header, table)
-        if problem:
-            return _quarantine_whole_file(con, table, file, "header_mismatch", f"header: {problem}", loaded_at)
-        load_csv_records(con, file.path, table, header)
-    else:
-        load_jsonl_records(con, table)
-    return _validate_and_insert(con, table, file, loaded_at)
+def _batches(files: Sequence[_CheckedFile], batch_bytes: int) -> Iterator[list[_CheckedFile]]:
+    """Consecutive files of one CSV header, up to ``batch_bytes`` (at least one file) each."""
+    batch: list[_CheckedFile] = []
+    size = 0
+    for checked in files:
+        if batch and (size + checked.size > batch_bytes or checked.header != batch[0].header):
+            yield batch
+            batch, size = [], 0
+        batch.append(checked)
+        size += checked.size
+    if batch:
+        yield batch
 
 
-def load_days(
+def _judge(
     con: duckdb.DuckDBPyConnection,
     table: Table,
-    exports_dir: Path,
-    days: list[dt.date],
-    loaded_at: dt.datetime,
-) -> LoadResult:
-    """Replace the rows of ``days`` in ``raw.<table>`` with what the export files hold.
+    files: Sequence[ExportFile],
+    scratch: _Scratch,
+    loaded_at: str,
+    batch_bytes: int,
+) -> list[FileResult]:
+    """Stage every file's rows in the scratch tables; the results in the order of ``files``."""
+    checked = [_check_file(table, file, file_id) for file_id, file in enumerate(files)]
+    results: dict[int, FileResult] = {}
+    for c in checked:
+        if c.fault is not None:
+            results[c.file_id] = _quarantine_whole_file(con, table, c, scratch, loaded_at)
+        elif c.empty:
+            results[c.file_id] = FileResult(c.file.relative_path)
+    readable = [c for c in checked if c.fault is None and not c.empty]
+    for batch in _batches(readable, batch_bytes):
+        results.update(_judge_batch(con, table, batch, scratch, loaded_at))
+    return [results[c.file_id] for c in checked]
 
-    Also (re)quarantines the table's misnamed files, which belong to no day.
-    Runs in one transaction: on any error nothing is changed.
-    """
-    loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
-    result = LoadResult(table.name, sorted(days))
-    for statement in (*create_schemas_sql(table), *AUDIT_DDL):
-        con.execute(statement)
-    misnamed = misnamed_files(exports_dir, table)
+
+def _replace(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    days: list[dt.date],
+    misnamed: list[ExportFile],
+    audit_rows: list[tuple[dt.date | None, str | None, int, int, int]],
+    scratch: _Scratch,
+    loaded_at: str,
+) -> None:
+    """Swap the staged rows in for the days' rows (and the misnamed files' records), in one transaction."""
     day_list = ", ".join(f"date '{d}'" for d in days) or "null"
     con.execute("begin transaction")
     try:
@@ -196,32 +302,59 @@ def load_days(
         if misnamed:
             names = ", ".join(quote_literal(f.relative_path) for f in misnamed)
             con.execute(f"delete from {QUARANTINE_SCHEMA}.{table.name} where _source_file in ({names})")
-        forget_loads(con, table.name, sorted(days), [f.relative_path for f in misnamed])
-        for day in sorted(days):
-            file = dated_file(exports_dir, table, day)
-            file_result = load_file(con, table, file, loaded_at_sql) if file is not None else None
-            _audit(con, table, day, file_result, loaded_at_sql)
-            if file_result is not None:
-                result.files.append(file_result)
-        for file in misnamed:
-            file_result = load_file(con, table, file, loaded_at_sql)
-            _audit(con, table, None, file_result, loaded_at_sql)
-            result.files.append(file_result)
+        forget_loads(con, table.name, days, [f.relative_path for f in misnamed])
+        con.execute(f"insert into {RAW_SCHEMA}.{table.name} select * from {scratch.raw}")
+        con.execute(f"insert into {QUARANTINE_SCHEMA}.{table.name} select * from {scratch.quarantine}")
+        record_loads(con, table.name, audit_rows, loaded_at)
+        con.execute(f"drop schema {scratch.schema} cascade")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return result
 
 
-def _audit(
-    con: duckdb.DuckDBPyConnection, table: Table, day: dt.date | None, file: FileResult | None, loaded_at: str
-) -> None:
+def load_days(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    exports_dir: Path,
+    days: list[dt.date],
+    loaded_at: dt.datetime,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+) -> LoadResult:
+    """Replace the rows of ``days`` in ``raw.<table>`` with what the export files hold.
+
+    Also (re)quarantines the table's misnamed files, which belong to no day.
+    On any error nothing is changed.
+    """
+    loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+    days = sorted(days)
+    for statement in (*create_schemas_sql(table), *AUDIT_DDL):
+        con.execute(statement)
+    dated = {day: dated_file(exports_dir, table, day) for day in days}
+    misnamed = misnamed_files(exports_dir, table)
+    files = [f for f in dated.values() if f is not None] + misnamed
+    scratch = _Scratch.of(table)
+    con.execute(f"drop schema if exists {scratch.schema} cascade")
+    con.execute(f"create schema {scratch.schema}")
+    try:
+        con.execute(f"create table {scratch.raw} as select * from {RAW_SCHEMA}.{table.name} limit 0")
+        con.execute(f"create table {scratch.quarantine} as select * from {QUARANTINE_SCHEMA}.{table.name} limit 0")
+        file_results = dict(zip((f.relative_path for f in files), _judge(con, table, files, scratch, loaded_at_sql, batch_bytes), strict=True))
+        audit_rows = []
+        for day, file in dated.items():
+            audit_rows.append(_audit_row(day, file_results.get(file.relative_path) if file else None))
+        for file in misnamed:
+            audit_rows.append(_audit_row(None, file_results[file.relative_path]))
+        _replace(con, table, days, misnamed, audit_rows, scratch, loaded_at_sql)
+    finally:
+        con.execute(f"drop schema if exists {scratch.schema} cascade")
+    return LoadResult(table.name, days, [file_results[f.relative_path] for f in files])
+
+
+def _audit_row(day: dt.date | None, file: FileResult | None) -> tuple[dt.date | None, str | None, int, int, int]:
     if file is None:
-        record_load(con, table.name, day, None, 0, 0, 0, loaded_at)
-    else:
-        quarantined = sum(file.quarantined.values())
-        record_load(con, table.name, day, file.source_file, file.data_records, file.loaded, quarantined, loaded_at)
+        return (day, None, 0, 0, 0)
+    return (day, file.source_file, file.data_records, file.loaded, sum(file.quarantined.values()))
 
 
 def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:

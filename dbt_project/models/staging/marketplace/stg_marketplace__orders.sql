@@ -1,3 +1,8 @@
+-- Current state, kept incrementally (see the staging section of
+-- dbt_project.yml): a run replaces the row of every order_id with a version
+-- loaded since the last build, and leaves every other key's row as it is.
+{{ config(unique_key='order_id') }}
+
 with
 
 versions as (
@@ -23,7 +28,8 @@ final as (
         shipped_at,
         delivered_at,
         updated_at,
-        export_date
+        export_date,
+        _loaded_at
     from current_versions
 )
 

@@ -1,3 +1,8 @@
+-- Current state, kept incrementally (see the staging section of
+-- dbt_project.yml): a run replaces the row of every user_id with a version
+-- loaded since the last build, and leaves every other key's row as it is.
+{{ config(unique_key='user_id') }}
+
 with
 
 versions as (
@@ -18,7 +23,8 @@ final as (
         seller_tier,
         verification_status,
         updated_at,
-        export_date
+        export_date,
+        _loaded_at
     from current_versions
 )
 
