@@ -228,3 +228,49 @@ def test_unreadable_file_fails_the_partition_and_changes_nothing(tmp_path):
     with pytest.raises(UnreadableExportFile, match=r"marketplace/orders/2026-11-02\.csv: cannot read export file"):
         load(tmp_path, "orders", [DAY, DAY + dt.timedelta(days=1)])
     assert query(tmp_path, "select order_id from raw.orders") == [("o1",)]  # rolled back: day 1 as before
+
+
+def test_batching_does_not_change_what_loads(tmp_path):
+    """Files judged one per batch or all in one batch give the same rows, lines and quarantine.
+
+    The days mix the shapes the loader numbers differently: one record per
+    line (numbered by position), a quoted field spanning two lines, blank
+    lines, a rejected record, a value-rule failure, and a cut-off last line.
+    """
+    day = lambda i: (DAY + dt.timedelta(days=i)).isoformat()  # noqa: E731
+    multi_line = csv_text("orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}, {**ORDER, "order_id": "o_after"}])
+    files = {
+        day(0): f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')}\n",
+        day(1): multi_line,
+        day(2): f"{HEADER}\n\n{order_line(order_id='o3')}\n\n{order_line(order_id='o4')}\n",
+        day(3): f'{HEADER}\n{order_line(order_id="o5")}\no9,u1,"u2"x,s1\n{order_line(order_id="o6")}\n',
+        day(4): f"{HEADER}\n{order_line(order_id='o7', status='lost')}\n{order_line(order_id='o8')}\n",
+        day(5): f"{HEADER}\n{order_line(order_id='o10')}\n{order_line(order_id='o11')}",
+    }
+    for name, text in files.items():
+        export_path(tmp_path, "orders", name).write_text(text)
+    days = [DAY + dt.timedelta(days=i) for i in range(len(files))]
+
+    def loaded_state(root: Path, batch_bytes: int):
+        with connect(root / "w.duckdb") as con:
+            result = load_days(con, table("orders"), tmp_path, days, LOADED_AT, batch_bytes=batch_bytes)
+            rows = con.execute("select _source_file, _source_line, order_id, show_id from raw.orders order by all").fetchall()
+            bad = con.execute("select _source_file, _source_line, rule, raw_text from quarantine.orders order by all").fetchall()
+            audit = con.execute("select * exclude (loaded_at) from audit.raw_loads order by all").fetchall()
+        return [(f.source_file, f.loaded, dict(f.quarantined), f.data_records) for f in result.files], rows, bad, audit
+
+    one_per_batch = loaded_state(tmp_path / "one", batch_bytes=1)
+    all_in_one = loaded_state(tmp_path / "all", batch_bytes=1 << 30)
+    assert one_per_batch == all_in_one
+    _, rows, bad, _ = all_in_one
+    lines = {(f.rsplit("/", 1)[1][:10], line, order) for f, line, order, _ in rows}
+    assert {(day(1), 2, "o_multi"), (day(1), 4, "o_after")} <= lines  # the quoted field spans lines 2-3
+    assert {(day(2), 3, "o3"), (day(2), 5, "o4")} <= lines  # blank lines keep their numbers
+    assert {(day(3), 2, "o5"), (day(3), 4, "o6")} <= lines  # around the rejected line 3
+    assert ("o_multi", "s1\nsecond line") in {(order, show) for _, _, order, show in rows}
+    assert [(f.rsplit("/", 1)[1][:10], line, rule) for f, line, rule, _ in bad] == [
+        (day(3), 3, "unparseable_row"),
+        (day(4), 2, "unknown_enum"),
+        (day(5), 3, "truncated_last_line"),
+    ]
+    assert [raw for *_, raw in bad][1:] == [order_line(order_id="o7", status="lost"), order_line(order_id="o11")]

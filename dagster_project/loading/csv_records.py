@@ -18,13 +18,13 @@ Result: temp table ``_records(_file_id, _line, _raw, _parse_rule, _parse_detail,
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.contract import Table
-from dagster_project.loading.physical_lines import file_ids_sql, paths_sql
+from dagster_project.loading.physical_lines import FileShape, file_ids_sql, paths_sql
 from dagster_project.loading.rules import quote_literal
 
 # DuckDB reject error types -> contract rules, most telling first (one broken
@@ -159,14 +159,49 @@ def _map_records(con: duckdb.DuckDBPyConnection, parity: bool, only_files: list[
     return [r[0] for r in rows]
 
 
+def _files_needing_lines(con: duckdb.DuckDBPyConnection, shapes: Mapping[int, FileShape]) -> list[int]:
+    """Files whose records cannot be numbered by position: rejected records, blank or multi-line records."""
+    counts = dict.fromkeys(shapes, (0, 0))
+    for file_id, good, rejected in con.execute(
+        """
+        select _file_id, sum(good), sum(rejected) from (
+            select _file_id, count(*) as good, 0 as rejected from _csv_good group by 1
+            union all
+            select _file_id, 0, count(distinct line) from _rejects group by 1
+        ) group by 1
+        """
+    ).fetchall():
+        counts[file_id] = (good, rejected)
+    return sorted(f for f, (good, rejected) in counts.items() if rejected or good != shapes[f].data_lines)
+
+
 def load_csv_records(
-    con: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], table: Table, header: list[str]
+    con: duckdb.DuckDBPyConnection,
+    files: Sequence[tuple[int, Path, FileShape]],
+    table: Table,
+    header: list[str],
+    read_lines: Callable[[list[int]], None],
 ) -> None:
-    """``_records`` for a batch of files that all have ``header``; ``_lines`` must hold their lines."""
-    _read_with_rejects(con, files, header)
-    disagreeing = _map_records(con, parity=True)
-    if disagreeing:
-        _map_records(con, parity=False, only_files=disagreeing)
+    """``_records`` for a batch of files that all have ``header``.
+
+    A file whose every data line is one good record (the usual case) is
+    numbered by position: record i is line i + 1, and ``_raw`` is left null
+    (the loader fetches the text of the few lines it quarantines). Only the
+    other files are split into lines (``read_lines`` fills ``_lines`` for
+    them) and mapped record by record.
+    """
+    _read_with_rejects(con, [(file_id, path) for file_id, path, _ in files], header)
+    slow = _files_needing_lines(con, {file_id: shape for file_id, _, shape in files})
+    if slow:
+        read_lines(slow)
+        disagreeing = _map_records(con, parity=True)
+        if disagreeing:
+            _map_records(con, parity=False, only_files=disagreeing)
+    else:
+        con.execute(
+            "create or replace temp table _csv_records "
+            "(_file_id BIGINT, record_no BIGINT, start_line BIGINT, reader_line BIGINT, raw VARCHAR)"
+        )
     rule_case = " ".join(f"when {quote_literal(k)} then {quote_literal(v)}" for k, v in _REJECT_RULES.items())
     rank_case = " ".join(f"when {quote_literal(k)} then {i}" for i, k in enumerate(_REJECT_RULES))
     values = ", ".join(f"nullif(g.{c}, '') as {c}" for c in table.column_names)

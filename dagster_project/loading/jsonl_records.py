@@ -21,10 +21,10 @@ from dagster_project.loading.rules import quote_literal
 
 def load_jsonl_records(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     expected = "[" + ", ".join(quote_literal(c) for c in sorted(table.column_names)) + "]"
+    # one parse of each object for all fields (a list of paths), not one per field and function
+    paths = "[" + ", ".join(quote_literal("$." + c) for c in table.column_names) + "]"
     fields = ",\n".join(
-        f"case when _parse_rule is null then _json ->> {quote_literal('$.' + c)} end as {c},\n"
-        f"case when _parse_rule is null then json_type(_json, {quote_literal('$.' + c)}) end as {c}__jtype"
-        for c in table.column_names
+        f"_values[{i}] as {c},\n_types[{i}] as {c}__jtype" for i, c in enumerate(table.column_names, start=1)
     )
     con.execute(
         f"""
@@ -61,6 +61,11 @@ def load_jsonl_records(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         )
         select _file_id, _line, _raw, _parse_rule, _parse_detail,
         {fields}
-        from judged
+        from (
+            select *,
+                case when _parse_rule is null then json_extract_string(_json, {paths}) end as _values,
+                case when _parse_rule is null then json_type(_json, {paths}) end as _types
+            from judged
+        )
         """
     )

@@ -44,7 +44,7 @@ from dagster_project.loading.csv_records import header_problem, load_csv_records
 from dagster_project.loading.export_files import ExportFile, dated_file, misnamed_files
 from dagster_project.loading.jsonl_records import load_jsonl_records
 from dagster_project.loading.load_audit import AUDIT_DDL, forget_loads, record_loads
-from dagster_project.loading.physical_lines import is_utf8, load_lines
+from dagster_project.loading.physical_lines import FileShape, load_lines, scan_file
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
 from dagster_project.loading.rules import failures_sql, quote_literal, typed_value_sql
 
@@ -88,13 +88,13 @@ class _Scratch:
     """Where the judge phase puts its rows until the replace transaction."""
 
     schema: str
-    raw: str
-    quarantine: str
+    judged: str  # every record of the well-formed files with the rules it breaks
+    quarantine: str  # the records of the files quarantined whole
 
     @classmethod
     def of(cls, table: Table) -> _Scratch:
         schema = f"_loading_{table.name}"
-        return cls(schema, f"{schema}.raw_rows", f"{schema}.quarantine_rows")
+        return cls(schema, f"{schema}.judged_records", f"{schema}.whole_file_quarantine")
 
 
 @dataclass(frozen=True)
@@ -104,8 +104,8 @@ class _CheckedFile:
     file_id: int
     file: ExportFile
     size: int
+    shape: FileShape
     fault: tuple[str, str] | None = None  # (rule, detail)
-    utf8: bool = True
     empty: bool = False
     header: tuple[str, ...] | None = None
 
@@ -121,21 +121,21 @@ def _check_readable(path: Path, relative: str) -> None:
 def _check_file(table: Table, file: ExportFile, file_id: int) -> _CheckedFile:
     _check_readable(file.path, file.relative_path)
     size = file.path.stat().st_size
-    utf8 = is_utf8(file.path)
+    shape = scan_file(file.path)
     if file.export_date is None:
         detail = f"file name is not <YYYY-MM-DD>.{table.file_format}"
-        return _CheckedFile(file_id, file, size, ("file_name_not_a_date", detail), utf8)
-    if not utf8:
-        return _CheckedFile(file_id, file, size, ("not_utf8", "file is not valid UTF-8"), utf8)
+        return _CheckedFile(file_id, file, size, shape, ("file_name_not_a_date", detail))
+    if not shape.utf8:
+        return _CheckedFile(file_id, file, size, shape, ("not_utf8", "file is not valid UTF-8"))
     if table.file_format != "csv":
-        return _CheckedFile(file_id, file, size)
+        return _CheckedFile(file_id, file, size, shape)
     header = read_header(file.path)
     if header is None:
-        return _CheckedFile(file_id, file, size, empty=True)  # an empty file is valid: no rows
+        return _CheckedFile(file_id, file, size, shape, empty=True)  # an empty file is valid: no rows
     problem = header_problem(header, table)
     if problem:
-        return _CheckedFile(file_id, file, size, ("header_mismatch", f"header: {problem}"))
-    return _CheckedFile(file_id, file, size, header=tuple(header))
+        return _CheckedFile(file_id, file, size, shape, ("header_mismatch", f"header: {problem}"))
+    return _CheckedFile(file_id, file, size, shape, header=tuple(header))
 
 
 def _read_lines(con: duckdb.DuckDBPyConnection, files: Sequence[_CheckedFile], utf8: bool) -> None:
@@ -158,7 +158,7 @@ def _quarantine_whole_file(
     """Quarantine every data line of the file under its file-level rule."""
     rule, detail = checked.fault
     file = checked.file
-    _read_lines(con, [checked], checked.utf8)
+    _read_lines(con, [checked], checked.shape.utf8)
     first_data_line = 2 if table.file_format == "csv" else 1
     export_date = f"date '{file.export_date}'" if file.export_date else "null::date"
     common = f"{export_date}, {quote_literal(file.relative_path)}"
@@ -181,28 +181,33 @@ def _quarantine_whole_file(
 
 
 def _files_sql(files: Sequence[_CheckedFile]) -> str:
-    rows = ", ".join(f"({f.file_id}, date '{f.file.export_date}', {quote_literal(f.file.relative_path)})" for f in files)
-    return f"(values {rows}) as files(_file_id, _export_date, _source_file)"
+    rows = ", ".join(
+        f"({f.file_id}, date '{f.file.export_date}', {quote_literal(f.file.relative_path)}, {f.shape.cut_line or 'null'}::bigint)"
+        for f in files
+    )
+    return f"(values {rows}) as files(_file_id, _export_date, _source_file, _cut_line)"
 
 
 def _judge_batch(
-    con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[_CheckedFile], scratch: _Scratch, loaded_at: str
-) -> dict[int, FileResult]:
-    """Read, judge and stage the rows of a batch of well-formed files (one CSV header): few statements in all."""
-    _read_lines(con, files, utf8=True)
+    con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[_CheckedFile], scratch: _Scratch, first: bool
+) -> None:
+    """Read and judge a batch of well-formed files (one CSV header) into ``scratch.judged``: few statements in all."""
+    by_id = {f.file_id: f for f in files}
+
+    def read_lines(file_ids: list[int]) -> None:
+        _read_lines(con, [by_id[i] for i in file_ids], utf8=True)
+
     if table.file_format == "csv":
-        load_csv_records(con, [(f.file_id, f.file.path) for f in files], table, list(files[0].header))
+        load_csv_records(con, [(f.file_id, f.file.path, f.shape) for f in files], table, list(files[0].header), read_lines)
     else:
+        read_lines(list(by_id))
         load_jsonl_records(con, table)
-    con.execute(
-        f"""
-        create or replace temp table _judged as
+    judged = f"""
         with records as (
-            select r.*, files._export_date, files._source_file, cut.line_no as _cut_line,
+            select r.*, files._export_date, files._source_file, files._cut_line,
                    count(*) over (partition by r._file_id, r.{table.key}) as _key_count
             from _records r
             join {_files_sql(files)} on files._file_id = r._file_id
-            left join (select _file_id, line_no from _lines where unterminated) as cut on cut._file_id = r._file_id
         ),
         judged as (
             select *, {failures_sql(table, table.file_format)} as _failures from records
@@ -213,38 +218,43 @@ def _judge_batch(
                  then ['truncated_last_line: line ' || _cut_line || ' has no line terminator'] || _failures
                  else _failures end as _all_failures
         from judged
-        """
-    )
-    columns = ", ".join(typed_value_sql(c) for c in table.columns)
-    con.execute(
-        f"""
-        insert into {scratch.raw}
-        select {columns}, _export_date, _source_file, _line, {loaded_at}
-        from _judged where len(_all_failures) = 0
-        """
-    )
-    con.execute(
-        f"""
-        insert into {scratch.quarantine}
-        select _export_date, _source_file, _line,
-               split_part(_all_failures[1], ':', 1), array_to_string(_all_failures, '; '), _raw, {loaded_at}
-        from _judged where len(_all_failures) > 0
-        """
-    )
+    """
+    con.execute(f"create table {scratch.judged} as {judged}" if first else f"insert into {scratch.judged} {judged}")
+    # records numbered by position have no raw text yet: fetch the lines of those that are quarantined
+    ids = ", ".join(map(str, by_id))
+    missing = [r[0] for r in con.execute(
+        f"select distinct _file_id from {scratch.judged} "
+        f"where _file_id in ({ids}) and _raw is null and len(_all_failures) > 0"
+    ).fetchall()]
+    if missing:
+        read_lines(missing)
+        con.execute(
+            f"""
+            update {scratch.judged} as j set _raw = l.text
+            from _lines l
+            where l._file_id = j._file_id and l.line_no = j._line and j._raw is null and len(j._all_failures) > 0
+            """
+        )
+    for name in _BATCH_TEMP_TABLES:
+        con.execute(f"drop table if exists {name}")
+
+
+def _judged_results(con: duckdb.DuckDBPyConnection, scratch: _Scratch, files: Sequence[_CheckedFile]) -> dict[int, FileResult]:
+    """Rows loaded and quarantined (per first rule) per file, counted once over every batch."""
     results = {f.file_id: FileResult(f.file.relative_path) for f in files}
+    if not files:
+        return results
     # one pass: the null group is the loaded rows, the others count quarantined rows per first rule
     for file_id, rule, rows in con.execute(
         "select _file_id, case when len(_all_failures) > 0 then split_part(_all_failures[1], ':', 1) end, count(*) "
-        "from _judged group by 1, 2"
+        f"from {scratch.judged} group by 1, 2"
     ).fetchall():
+        result = results[file_id]
+        result.data_records += rows
         if rule is None:
-            results[file_id].loaded = rows
+            result.loaded = rows
         else:
-            results[file_id].quarantined[rule] = rows
-    for file_id, records in con.execute("select _file_id, count(*) from _records group by 1").fetchall():
-        results[file_id].data_records = records
-    for name in _BATCH_TEMP_TABLES:
-        con.execute(f"drop table if exists {name}")
+            result.quarantined[rule] = rows
     return results
 
 
@@ -270,7 +280,7 @@ def _judge(
     loaded_at: str,
     batch_bytes: int,
 ) -> list[FileResult]:
-    """Stage every file's rows in the scratch tables; the results in the order of ``files``."""
+    """Stage every file's records in the scratch tables; the results in the order of ``files``."""
     checked = [_check_file(table, file, file_id) for file_id, file in enumerate(files)]
     results: dict[int, FileResult] = {}
     for c in checked:
@@ -279,8 +289,9 @@ def _judge(
         elif c.empty:
             results[c.file_id] = FileResult(c.file.relative_path)
     readable = [c for c in checked if c.fault is None and not c.empty]
-    for batch in _batches(readable, batch_bytes):
-        results.update(_judge_batch(con, table, batch, scratch, loaded_at))
+    for number, batch in enumerate(_batches(readable, batch_bytes)):
+        _judge_batch(con, table, batch, scratch, first=number == 0)
+    results.update(_judged_results(con, scratch, readable))
     return [results[c.file_id] for c in checked]
 
 
@@ -291,6 +302,7 @@ def _replace(
     misnamed: list[ExportFile],
     audit_rows: list[tuple[dt.date | None, str | None, int, int, int]],
     scratch: _Scratch,
+    judged: bool,
     loaded_at: str,
 ) -> None:
     """Swap the staged rows in for the days' rows (and the misnamed files' records), in one transaction."""
@@ -303,7 +315,23 @@ def _replace(
             names = ", ".join(quote_literal(f.relative_path) for f in misnamed)
             con.execute(f"delete from {QUARANTINE_SCHEMA}.{table.name} where _source_file in ({names})")
         forget_loads(con, table.name, days, [f.relative_path for f in misnamed])
-        con.execute(f"insert into {RAW_SCHEMA}.{table.name} select * from {scratch.raw}")
+        if judged:
+            columns = ", ".join(typed_value_sql(c) for c in table.columns)
+            con.execute(
+                f"""
+                insert into {RAW_SCHEMA}.{table.name}
+                select {columns}, _export_date, _source_file, _line, {loaded_at}
+                from {scratch.judged} where len(_all_failures) = 0
+                """
+            )
+            con.execute(
+                f"""
+                insert into {QUARANTINE_SCHEMA}.{table.name}
+                select _export_date, _source_file, _line,
+                       split_part(_all_failures[1], ':', 1), array_to_string(_all_failures, '; '), _raw, {loaded_at}
+                from {scratch.judged} where len(_all_failures) > 0
+                """
+            )
         con.execute(f"insert into {QUARANTINE_SCHEMA}.{table.name} select * from {scratch.quarantine}")
         record_loads(con, table.name, audit_rows, loaded_at)
         con.execute(f"drop schema {scratch.schema} cascade")
@@ -337,7 +365,6 @@ def load_days(
     con.execute(f"drop schema if exists {scratch.schema} cascade")
     con.execute(f"create schema {scratch.schema}")
     try:
-        con.execute(f"create table {scratch.raw} as select * from {RAW_SCHEMA}.{table.name} limit 0")
         con.execute(f"create table {scratch.quarantine} as select * from {QUARANTINE_SCHEMA}.{table.name} limit 0")
         file_results = dict(zip((f.relative_path for f in files), _judge(con, table, files, scratch, loaded_at_sql, batch_bytes), strict=True))
         audit_rows = []
@@ -345,7 +372,11 @@ def load_days(
             audit_rows.append(_audit_row(day, file_results.get(file.relative_path) if file else None))
         for file in misnamed:
             audit_rows.append(_audit_row(None, file_results[file.relative_path]))
-        _replace(con, table, days, misnamed, audit_rows, scratch, loaded_at_sql)
+        judged = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            scratch.judged.split("."),
+        ).fetchone()[0] > 0
+        _replace(con, table, days, misnamed, audit_rows, scratch, judged, loaded_at_sql)
     finally:
         con.execute(f"drop schema if exists {scratch.schema} cascade")
     return LoadResult(table.name, days, [file_results[f.relative_path] for f in files])
