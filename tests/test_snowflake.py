@@ -109,8 +109,9 @@ def snowflake_warehouse(emulator, tmp_path_factory) -> SnowflakeSettings:
     settings = SnowflakeSettings.from_env()
     unused_duckdb = work / "unused.duckdb"  # run_dbt sets TRUSTQA_DUCKDB_PATH; the snowflake target ignores it
     for step, days in enumerate((FIRST_DAYS, LATER_DAYS)):
-        pushed = push_days(SEEDS, days, work / f"scratch_{step}.duckdb", settings)
-        assert {p.relation for p in pushed} >= {f"raw.{t.name}" for t in TABLES} | {"audit.raw_loads"}
+        outcome = push_days(SEEDS, days, work / f"scratch_{step}.duckdb", settings)
+        assert [r.table for r in outcome.loads] == [t.name for t in TABLES]
+        assert {p.relation for p in outcome.pushed} >= {f"raw.{t.name}" for t in TABLES} | {"audit.raw_loads"}
         run_dbt(["build"], work, unused_duckdb, extra_env=emulator)
     return settings
 
@@ -265,9 +266,13 @@ def test_pushing_a_day_again_replaces_its_rows(snowflake_warehouse, tmp_path) ->
 
     before = counts()
     again = dt.datetime(2030, 1, 1, 12, 0, 0)
-    pushed = push_days(SEEDS, LATER_DAYS[-1:], tmp_path / "scratch.duckdb", snowflake_warehouse, loaded_at=again)
+    outcome = push_days(SEEDS, LATER_DAYS[-1:], tmp_path / "scratch.duckdb", snowflake_warehouse, loaded_at=again)
     assert counts() == before
-    assert sum(p.rows for p in pushed if p.relation.startswith("raw.")) > 0
+    # the loader's figures come back with the push: what was read, loaded and pushed agree
+    [orders_load] = [r for r in outcome.loads if r.table == "orders"]
+    assert orders_load.days == LATER_DAYS[-1:]
+    assert orders_load.loaded == next(p.rows for p in outcome.pushed if p.relation == "raw.orders")
+    assert sum(p.rows for p in outcome.pushed if p.relation.startswith("raw.")) > 0
     reloaded = cursor.execute(
         "select count(*), min(_loaded_at) = max(_loaded_at) from raw.orders where _export_date = %s", [LATER_DAYS[-1]]
     ).fetchone()

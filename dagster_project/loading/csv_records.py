@@ -12,7 +12,13 @@ quote inside an unquoted field, which RFC 4180 forbids), every non-blank
 line of that file is taken as one record, which is exact for files without
 multi-line fields.
 
-Result: temp table ``_records(_file_id, _line, _raw, _parse_rule, _parse_detail, <columns as text>)``.
+Most files need none of that: when a file's good records are exactly its
+data lines (no rejected record, no blank line, no quoted line break; the
+line count comes from the loader's pass over the bytes), record i is line
+i + 1. Only the other files are split into lines and mapped.
+
+Result: temp table ``_records(_file_id, _line, _raw, _parse_rule, _parse_detail, <columns as text>)``;
+``_raw`` is null for files numbered by position.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dagster_project.contract import TABLES, Table
 from dagster_project.loading.export_files import misnamed_files
 from dagster_project.loading.load_audit import AUDIT_SCHEMA, AUDIT_TABLE
 from dagster_project.loading.loader import connect as connect_duckdb
-from dagster_project.loading.loader import load_days
+from dagster_project.loading.loader import LoadResult, load_days
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA
 from dagster_project.loading.rules import quote_literal
 from dagster_project.snowflake.settings import SnowflakeSettings, connect
@@ -40,6 +40,12 @@ class RawPushFailed(RuntimeError):
 class PushedTable:
     relation: str  # schema.table in Snowflake
     rows: int
+
+
+@dataclass(frozen=True)
+class PushResult:
+    loads: list[LoadResult]  # the loader's result per table, as on DuckDB
+    pushed: list[PushedTable]  # the rows copied into each Snowflake relation
 
 
 def snowflake_type(duckdb_type: str) -> str:
@@ -121,17 +127,22 @@ def push_days(
     settings: SnowflakeSettings | None = None,
     loaded_at: dt.datetime | None = None,
     tables: Sequence[Table] = TABLES,
-) -> list[PushedTable]:
-    """Load ``days`` of ``tables`` (default: every table) into ``scratch_duckdb``, then replace those days in Snowflake."""
+) -> PushResult:
+    """Load ``days`` of ``tables`` (default: every table) into ``scratch_duckdb``, then replace those days in Snowflake.
+
+    Returns what the loader found per table (files, rows, quarantine by rule:
+    the same figures a DuckDB run shows) and what was pushed per relation.
+    """
     settings = settings or SnowflakeSettings.from_env()
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
     duck = connect_duckdb(scratch_duckdb)
     snow = connect(settings)
     pushed: list[PushedTable] = []
+    loads: list[LoadResult] = []
     try:
         for table in tables:
-            load_days(duck, table, exports_dir, days, loaded_at)
+            loads.append(load_days(duck, table, exports_dir, days, loaded_at))
         cursor = snow.cursor()
         _run(cursor, settings.database, f"create database if not exists {settings.database}")
         _run(cursor, settings.database, f"use database {settings.database}")
@@ -152,4 +163,4 @@ def push_days(
     finally:
         snow.close()
         duck.close()
-    return pushed
+    return PushResult(loads, pushed)
