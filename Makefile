@@ -26,9 +26,11 @@ docs: $(STAMP) $(MANIFEST)
 	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(BIN)/python -m webbrowser "file://$(abspath warehouse/dbt_docs/static_index.html)" >/dev/null 2>&1 || true; fi
 
 ## bench: scale benchmark (full build, nightly run, each layer) at SCALE (default 1; `make bench SCALE=10`); writes bench/results.md
+## (BENCH_ARGS=--history-without-dagster skips the Dagster runs over the whole history, see bench/run.py)
 SCALE ?= 1
+BENCH_ARGS ?=
 bench: $(STAMP) $(MANIFEST)
-	$(BIN)/python bench/run.py --scale $(SCALE)
+	$(BIN)/python bench/run.py --scale $(SCALE) $(BENCH_ARGS)
 
 ## parse: refresh the dbt manifest the Dagster assets are built from
 parse: $(MANIFEST)
