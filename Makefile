@@ -25,7 +25,7 @@ docs: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa docs
 	@if [ -n "$$DISPLAY$$BROWSER" ]; then $(BIN)/python -m webbrowser "file://$(abspath warehouse/dbt_docs/static_index.html)" >/dev/null 2>&1 || true; fi
 
-## bench: scale benchmark (full build, nightly run, each layer) at SCALE (default 1; `make bench SCALE=10`); writes bench/results.md
+## bench: scale benchmark (full build, nightly run, each layer) at SCALE (default 1; `make bench SCALE=10`); writes bench/results/scale-$(SCALE).md
 ## (BENCH_ARGS=--history-without-dagster skips the Dagster runs over the whole history, see bench/run.py)
 SCALE ?= 1
 BENCH_ARGS ?=

@@ -1,6 +1,6 @@
 """Scale benchmark: what a nightly run costs as history grows (``make bench``).
 
-    python bench/run.py --scale 1 --days 365 [--out bench/out] [--results bench/results.md]
+    python bench/run.py --scale 1 --days 365 [--out bench/out] [--results bench/results/scale-<S>.md]
                         [--skip-generate-if-present]
 
 Generates ``--days`` export days at ``--scale`` into ``<out>/scale-<S>/exports``,
@@ -59,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=365, help="export days; the nightly run adds the last one")
     parser.add_argument("--start", default="2025-01-01", help="first export day (YYYY-MM-DD)")
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "out", help="work folder")
-    parser.add_argument("--results", type=Path, default=PROJECT_ROOT / "bench" / "results.md")
+    parser.add_argument("--results", type=Path, default=None, help="report file (default bench/results/scale-<S>.md)")
     parser.add_argument(
         "--skip-generate-if-present", action="store_true",
         help="reuse exports generated earlier with the same scale, days and start",
@@ -69,6 +69,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="skip the Dagster full build and orchestrated dbt; run the nightly on the loader + bare dbt warehouse",
     )
     args = parser.parse_args(argv)
+    if args.results is None:
+        args.results = PROJECT_ROOT / "bench" / "results" / f"scale-{args.scale:g}.md"
     if args.days < 2:
         parser.error("--days must be at least 2 (a history and a new day)")
     return args
