@@ -179,7 +179,8 @@ def _dbt_kind_rows(r: Results) -> list[list[object]]:
     rows = []
     for kind in sorted(sums, key=lambda k: -sums[k]["nightly"]):
         f, n, bare = sums[kind]["full_build"], sums[kind]["nightly"], sums[kind]["dbt_bare"]
-        rows.append([kind, f"{bare:.1f}", f"{f:.1f}", f"{n:.1f}", f"{n / f:.2f}" if f else "-"])
+        full = f"{f:.1f}" if "full_build" in r.dbt else "-"  # no Dagster full build: not measured
+        rows.append([kind, f"{bare:.1f}", full, f"{n:.1f}", f"{n / f:.2f}" if f else "-"])
     return rows
 
 
@@ -189,7 +190,8 @@ def _dbt_top_rows(r: Results, limit: int = 12) -> list[list[object]]:
     for node in sorted(nightly.values(), key=lambda n: -n.seconds)[:limit]:
         f = full[node.unique_id].seconds if node.unique_id in full else 0.0
         ratio = f"{node.seconds / f:.2f}" if f else "-"
-        rows.append([f"`{node.unique_id.split('.', 2)[-1]}`", node.kind, f"{f:.1f}", f"{node.seconds:.1f}", ratio])
+        full_text = f"{f:.1f}" if "full_build" in r.dbt else "-"
+        rows.append([f"`{node.unique_id.split('.', 2)[-1]}`", node.kind, full_text, f"{node.seconds:.1f}", ratio])
     return rows
 
 
