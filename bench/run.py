@@ -186,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         full = fresh_dir(scale_dir / "full")
         full_env = warehouse_env(env, exports, full / "trustqa.duckdb", full / "dagster_home")
         materialize = [trustqa, "materialize", "--exports", str(exports), "--warehouse", str(full / "trustqa.duckdb")]
+        nightly = [*materialize, "--partition", str(new_day)]
         if not args.history_without_dagster:
             measure("full_build", [*materialize, *span], full_env, full)
-            measure("nightly", [*materialize, "--partition", str(new_day)], full_env, full)
+            measure("nightly", nightly, full_env, full)
 
         parts = fresh_dir(scale_dir / "parts")
         # file names are DuckDB catalog names: never one of the warehouse's schemas (raw, ...)
@@ -223,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
                 warehouse_env(env, exports, bare_db), parts)
         if args.history_without_dagster:  # the nightly on the history the loader and bare dbt built
             copy_warehouse(bare_db, full / "trustqa.duckdb")
-            measure("nightly", [*materialize, "--partition", str(new_day)], full_env, full)
+            measure("nightly", nightly, full_env, full)
     except StepFailed as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1

@@ -150,35 +150,37 @@ def _map_records(con: duckdb.DuckDBPyConnection, parity: bool, only_files: list[
     else:
         con.execute(f"delete from _csv_records where _file_id in ({', '.join(map(str, only_files))})")
         con.execute(f"insert into _csv_records {mapped}")
-    rows = con.execute(
-        f"""
-        with mapped as (select _file_id, count(*) as n from _csv_records group by 1),
-        good as (select _file_id, count(*) as n from _csv_good group by 1),
-        rejected as (select _file_id, count(distinct line) as n from _rejects group by 1),
-        files as (select distinct _file_id from _lines {selected})
-        select files._file_id
-        from files
-        left join mapped using (_file_id) left join good using (_file_id) left join rejected using (_file_id)
-        where coalesce(mapped.n, 0) <> coalesce(good.n, 0) + coalesce(rejected.n, 0)
-        """
-    ).fetchall()
-    return [r[0] for r in rows]
+    files = [r[0] for r in con.execute(f"select distinct _file_id from _lines {selected}").fetchall()]
+    mapped = dict(con.execute("select _file_id, count(*) from _csv_records group by 1").fetchall())
+    read = _reader_counts(con)
+    return sorted(f for f in files if mapped.get(f, 0) != sum(read.get(f, (0, 0))))
+
+
+def _reader_counts(con: duckdb.DuckDBPyConnection) -> dict[int, tuple[int, int]]:
+    """Per file, what DuckDB's reader found: (good records, rejected lines)."""
+    return {
+        file_id: (good, rejected)
+        for file_id, good, rejected in con.execute(
+            """
+            select _file_id, sum(good), sum(rejected) from (
+                select _file_id, count(*) as good, 0 as rejected from _csv_good group by 1
+                union all
+                select _file_id, 0, count(distinct line) from _rejects group by 1
+            ) group by 1
+            """
+        ).fetchall()
+    }
 
 
 def _files_needing_lines(con: duckdb.DuckDBPyConnection, shapes: Mapping[int, FileShape]) -> list[int]:
     """Files whose records cannot be numbered by position: rejected records, blank or multi-line records."""
-    counts = dict.fromkeys(shapes, (0, 0))
-    for file_id, good, rejected in con.execute(
-        """
-        select _file_id, sum(good), sum(rejected) from (
-            select _file_id, count(*) as good, 0 as rejected from _csv_good group by 1
-            union all
-            select _file_id, 0, count(distinct line) from _rejects group by 1
-        ) group by 1
-        """
-    ).fetchall():
-        counts[file_id] = (good, rejected)
-    return sorted(f for f, (good, rejected) in counts.items() if rejected or good != shapes[f].data_lines)
+    read = _reader_counts(con)
+    slow = []
+    for file_id, shape in shapes.items():
+        good, rejected = read.get(file_id, (0, 0))
+        if rejected or good != shape.data_lines:
+            slow.append(file_id)
+    return sorted(slow)
 
 
 def load_csv_records(
@@ -225,13 +227,10 @@ def load_csv_records(
         good_records as (
             select r.*, row_number() over (partition by r._file_id order by r.record_no) as good_no
             from _csv_records r anti join rejects j on j._file_id = r._file_id and j.line = r.reader_line
-        ),
-        good as (
-            select * from _csv_good
         )
         select g._file_id, coalesce(r.start_line, g.good_no + 1) as _line, r.raw as _raw,
                null::varchar as _parse_rule, null::varchar as _parse_detail, {values}
-        from good g left join good_records r on r._file_id = g._file_id and r.good_no = g.good_no
+        from _csv_good g left join good_records r on r._file_id = g._file_id and r.good_no = g.good_no
         union all
         select j._file_id, coalesce(r.start_line, j.line) as _line, coalesce(r.raw, j.csv_line) as _raw,
                case j.error_type {rule_case} else 'unparseable_row' end as _parse_rule,

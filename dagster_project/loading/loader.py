@@ -12,9 +12,9 @@ One call loads the files of one table for a set of export days:
    it is done, so memory follows the batch, not the number of days.
 2. **Replace** (one transaction): the rows of those days (and the
    quarantine records of their files) are deleted, the scratch rows are
-   inserted, the audit is written and the scratch schema dropped. Reloading
-   a day replaces it (idempotent); a failure anywhere leaves the warehouse
-   exactly as it was.
+   inserted and the audit is written. The scratch schema is dropped after
+   it, whether it committed or not. Reloading a day replaces it
+   (idempotent); a failure anywhere leaves the warehouse exactly as it was.
 
 What lands where:
 
@@ -53,7 +53,7 @@ from dagster_project.loading.rules import failures_sql, quote_literal, typed_val
 # inside memory at any scale. A file bigger than this is a batch of its own.
 DEFAULT_BATCH_BYTES = 128 << 20
 
-_BATCH_TEMP_TABLES = ("_lines", "_csv_good", "_csv_records", "_csv_rejects", "_csv_scans", "_rejects", "_records", "_judged")
+_BATCH_TEMP_TABLES = ("_lines", "_csv_good", "_csv_records", "_csv_rejects", "_csv_scans", "_rejects", "_records")
 
 
 class UnreadableExportFile(RuntimeError):
@@ -279,8 +279,12 @@ def _judge(
     scratch: _Scratch,
     loaded_at: str,
     batch_bytes: int,
-) -> list[FileResult]:
-    """Stage every file's records in the scratch tables; the results in the order of ``files``."""
+) -> tuple[list[FileResult], bool]:
+    """Stage every file's records in the scratch tables.
+
+    Returns the results in the order of ``files``, and whether any file was
+    judged (then ``scratch.judged`` exists).
+    """
     checked = [_check_file(table, file, file_id) for file_id, file in enumerate(files)]
     results: dict[int, FileResult] = {}
     for c in checked:
@@ -292,7 +296,7 @@ def _judge(
     for number, batch in enumerate(_batches(readable, batch_bytes)):
         _judge_batch(con, table, batch, scratch, first=number == 0)
     results.update(_judged_results(con, scratch, readable))
-    return [results[c.file_id] for c in checked]
+    return [results[c.file_id] for c in checked], bool(readable)
 
 
 def _replace(
@@ -334,7 +338,6 @@ def _replace(
             )
         con.execute(f"insert into {QUARANTINE_SCHEMA}.{table.name} select * from {scratch.quarantine}")
         record_loads(con, table.name, audit_rows, loaded_at)
-        con.execute(f"drop schema {scratch.schema} cascade")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
@@ -366,16 +369,13 @@ def load_days(
     con.execute(f"create schema {scratch.schema}")
     try:
         con.execute(f"create table {scratch.quarantine} as select * from {QUARANTINE_SCHEMA}.{table.name} limit 0")
-        file_results = dict(zip((f.relative_path for f in files), _judge(con, table, files, scratch, loaded_at_sql, batch_bytes), strict=True))
+        judged_files, judged = _judge(con, table, files, scratch, loaded_at_sql, batch_bytes)
+        file_results = dict(zip((f.relative_path for f in files), judged_files, strict=True))
         audit_rows = []
         for day, file in dated.items():
             audit_rows.append(_audit_row(day, file_results.get(file.relative_path) if file else None))
         for file in misnamed:
             audit_rows.append(_audit_row(None, file_results[file.relative_path]))
-        judged = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            scratch.judged.split("."),
-        ).fetchone()[0] > 0
         _replace(con, table, days, misnamed, audit_rows, scratch, judged, loaded_at_sql)
     finally:
         con.execute(f"drop schema if exists {scratch.schema} cascade")
