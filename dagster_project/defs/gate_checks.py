@@ -6,14 +6,21 @@ an error-severity expectation fails, the check fails with severity ERROR and
 Dagster does not run anything downstream in that run. When only warnings
 fail, the check reports a failure with severity WARN, which never blocks.
 Metadata shows every failed expectation, its observed value and a few
-offending rows (key columns only).
+offending rows (key columns only), and the rows validated (``scope``).
+
+A run over a partition window (the raw assets' partitions: the run's
+partition or partition range tags) validates only what it could have
+changed (``GateSuite.restrict``: raw rows of its export days, staging rows
+of the keys it (re)loaded); a run without one validates whole tables.
 """
 
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, PARTITION_NAME_TAG
 
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.defs.retries import retry_transient
@@ -21,12 +28,32 @@ from dagster_project.gates.docs_index import layer_docs_dir, write_index
 from dagster_project.gates.outcomes import FAILED, PASSED, SuiteOutcome
 from dagster_project.gates.validate import validate_duckdb, validate_snowflake
 from expectations import LAYERS, GateSuite, suites_of
+from expectations.suite import Window
 
 GATE_CHECK_NAME = "great_expectations"
 
 
 def _asset_key(suite: GateSuite) -> dg.AssetKey:
     return dg.AssetKey(list(suite.asset_key_path))
+
+
+def run_window(tags: Mapping[str, str]) -> Window | None:
+    """The export days of a run from its tags (one partition, or a partition range); None: no window.
+
+    The gate checks are not partitioned themselves (their assets may not
+    be), so they read the window the run was launched with, as the raw
+    assets' partitions: ``dagster/partition`` or
+    ``dagster/asset_partition_range_start`` / ``_end`` (daily keys, YYYY-MM-DD).
+    """
+    start, end = tags.get(ASSET_PARTITION_RANGE_START_TAG), tags.get(ASSET_PARTITION_RANGE_END_TAG)
+    if start is None and end is None:
+        start = end = tags.get(PARTITION_NAME_TAG)
+    if start is None or end is None:
+        return None
+    try:
+        return Window(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    except ValueError:  # not a daily key
+        return None
 
 
 def _failures_markdown(outcome: SuiteOutcome) -> str:
@@ -53,6 +80,7 @@ def check_result(outcome: SuiteOutcome, docs_dir: Path) -> dg.AssetCheckResult:
         metadata={
             "suite": dg.MetadataValue.text(outcome.suite_name),
             "status": dg.MetadataValue.text(outcome.status),
+            "scope": dg.MetadataValue.text(outcome.scope),
             "expectations": dg.MetadataValue.int(len(outcome.expectations)),
             "failed_errors": dg.MetadataValue.json([e.gate for e in outcome.failed_errors]),
             "failed_warnings": dg.MetadataValue.json([e.gate for e in outcome.failed_warnings]),
@@ -79,11 +107,14 @@ def build_gate_checks(layer: str, suites_in_step: list[GateSuite], name: str) ->
     def _gates(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         selected = [suites[key.asset_key] for key in context.selected_asset_check_keys]
         docs_dir = Path(warehouse.data_docs_dir)
+        window = run_window(context.run.tags)
         with retry_transient(context):
             if warehouse.target == "snowflake":
-                outcomes = validate_snowflake(selected, docs_dir=layer_docs_dir(docs_dir, layer))
+                outcomes = validate_snowflake(selected, docs_dir=layer_docs_dir(docs_dir, layer), window=window)
             else:
-                outcomes = validate_duckdb(Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer))
+                outcomes = validate_duckdb(
+                    Path(warehouse.duckdb_path), selected, layer_docs_dir(docs_dir, layer), window=window
+                )
         write_index(docs_dir)
         for outcome in outcomes:
             if outcome.status != PASSED:

@@ -7,6 +7,7 @@ from typing import Any
 
 PASSED, WARNED, FAILED = "passed", "warned", "failed"
 SAMPLE_ROWS = 5
+WHOLE_TABLE = "whole table"
 
 
 @dataclass
@@ -27,6 +28,7 @@ class SuiteOutcome:
     layer: str
     asset_key_path: tuple[str, str]
     expectations: list[ExpectationOutcome]
+    scope: str = WHOLE_TABLE  # the rows validated: the whole table, or what a run could have changed
 
     @property
     def failed_errors(self) -> list[ExpectationOutcome]:

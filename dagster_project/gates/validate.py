@@ -7,6 +7,11 @@ checkpoint per suite; every expectation runs as SQL in DuckDB
 each expectation's observed value, unexpected count and a few offending rows
 restricted to the suite's key columns (never other columns, so no PII).
 When ``docs_dir`` is given, GX Data Docs (HTML) are written there.
+
+With a ``window`` (the export days of a partitioned run), a suite that can
+be restricted validates a batch of a query asset instead (the rows the run
+could have changed, selected in the warehouse: ``GateSuite.restrict``);
+without one, every suite validates its whole table.
 """
 
 from __future__ import annotations
@@ -15,8 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from dagster_project.gates.outcomes import SAMPLE_ROWS, ExpectationOutcome, SuiteOutcome
-from expectations.suite import GateSuite
+from dagster_project.gates.outcomes import SAMPLE_ROWS, WHOLE_TABLE, ExpectationOutcome, SuiteOutcome
+from expectations.suite import GateSuite, Restricted, Window
 
 DOCS_SITE = "trustqa_gates"
 
@@ -88,8 +93,10 @@ def _context(docs_dir: Path | None) -> Any:
     return context
 
 
-def validate_duckdb(duckdb_path: Path, suites: Sequence[GateSuite], docs_dir: Path | None = None) -> list[SuiteOutcome]:
-    """Validate every suite against its table in the DuckDB file (opened read-only)."""
+def validate_duckdb(
+    duckdb_path: Path, suites: Sequence[GateSuite], docs_dir: Path | None = None, window: Window | None = None
+) -> list[SuiteOutcome]:
+    """Validate every suite against its table in the DuckDB file (opened read-only); ``window``: see the module."""
     from dagster_project.gates import gx_duckdb
 
     search_path = ",".join(dict.fromkeys(s.schema for s in suites))
@@ -101,19 +108,23 @@ def validate_duckdb(duckdb_path: Path, suites: Sequence[GateSuite], docs_dir: Pa
             kwargs={"connect_args": {"read_only": True}},
         )
         try:
-            outcomes = [_validate_suite(context, datasource, suite) for suite in suites]
+            outcomes = [_validate_suite(context, datasource, suite, window) for suite in suites]
             if docs_dir is not None:
                 context.build_data_docs(site_names=[DOCS_SITE])
         finally:
-            datasource.get_engine().dispose()  # the datasource's own engine (connection tests, inspection)
+            datasource.get_engine().dispose()  # the datasource's own engine (connection tests, look-ups)
     return outcomes
 
 
 def validate_snowflake(
-    suites: Sequence[GateSuite], settings: Any | None = None, docs_dir: Path | None = None
+    suites: Sequence[GateSuite],
+    settings: Any | None = None,
+    docs_dir: Path | None = None,
+    window: Window | None = None,
 ) -> list[SuiteOutcome]:
     """Validate every suite against its table in the Snowflake database of ``settings``
-    (a :class:`dagster_project.snowflake.settings.SnowflakeSettings`; default: from the environment)."""
+    (a :class:`dagster_project.snowflake.settings.SnowflakeSettings`; default: from the environment);
+    ``window``: see the module."""
     from dagster_project.snowflake.settings import SnowflakeSettings
 
     settings = settings or SnowflakeSettings.from_env()
@@ -125,7 +136,7 @@ def validate_snowflake(
         kwargs={"connect_args": settings.connect_args()},
     )
     try:
-        outcomes = [_validate_suite(context, datasource, suite) for suite in suites]
+        outcomes = [_validate_suite(context, datasource, suite, window) for suite in suites]
         if docs_dir is not None:
             context.build_data_docs(site_names=[DOCS_SITE])
     finally:
@@ -133,12 +144,39 @@ def validate_snowflake(
     return outcomes
 
 
-def _validate_suite(context: Any, datasource: Any, suite: GateSuite) -> SuiteOutcome:
+def _lookup(datasource: Any) -> Any:
+    """One row of a query on the datasource's own engine; None when the query fails (a table not built yet)."""
+    import sqlalchemy as sa
+
+    def lookup(query: str) -> tuple[Any, ...] | None:
+        try:
+            with datasource.get_engine().connect() as connection:
+                row = connection.execute(sa.text(query)).fetchone()
+                return None if row is None else tuple(row)
+        except sa.exc.SQLAlchemyError:
+            return None
+
+    return lookup
+
+
+def _restricted(datasource: Any, suite: GateSuite, window: Window | None) -> Restricted | None:
+    if window is None or suite.restrict is None:
+        return None
+    return suite.restrict(suite, window, _lookup(datasource))
+
+
+def _validate_suite(context: Any, datasource: Any, suite: GateSuite, window: Window | None) -> SuiteOutcome:
     import great_expectations as gx
 
-    asset = datasource.add_table_asset(name=suite.name, table_name=suite.table, schema_name=suite.schema)
-    batch = asset.add_batch_definition_whole_table(f"{suite.name} (whole table)")
-    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=suite.build()))
+    restricted = _restricted(datasource, suite, window)
+    if restricted is None:
+        scope, expectations = WHOLE_TABLE, suite.build()
+        asset = datasource.add_table_asset(name=suite.name, table_name=suite.table, schema_name=suite.schema)
+    else:
+        scope, expectations = restricted.scope, restricted.expectations
+        asset = datasource.add_query_asset(name=suite.name, query=restricted.query)
+    batch = asset.add_batch_definition_whole_table(f"{suite.name} ({scope})")
+    gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
@@ -154,4 +192,6 @@ def _validate_suite(context: Any, datasource: Any, suite: GateSuite) -> SuiteOut
     )
     run = checkpoint.run()
     results = [r for validation in run.run_results.values() for r in validation.results]
-    return SuiteOutcome(suite.name, suite.layer, suite.asset_key_path, [_outcome(r, suite.key_columns) for r in results])
+    return SuiteOutcome(
+        suite.name, suite.layer, suite.asset_key_path, [_outcome(r, suite.key_columns) for r in results], scope
+    )
