@@ -98,12 +98,12 @@ def dagster_dbt(args: argparse.Namespace) -> int:
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from dagster_project.cli import _dagster_home  # the same instance settings as `trustqa materialize`
+    from dagster_project.instance import dagster_home  # the same instance settings as `trustqa materialize`
     from dagster_project.definitions import defs
     from dagster_project.defs.dbt_assets import dbt_asset_definitions
     from dagster_project.defs.gate_checks import GATE_CHECK_NAME
 
-    _dagster_home()
+    dagster_home()
     gx_checks = [k for k in defs.resolve_asset_graph().asset_check_keys if k.name == GATE_CHECK_NAME]
     selection = dg.AssetSelection.assets(*dbt_asset_definitions) - dg.AssetSelection.checks(*gx_checks)
     job = dg.define_asset_job("bench_dbt_only", selection=selection, executor_def=dg.in_process_executor)

@@ -12,9 +12,9 @@ import sys
 import warnings
 from pathlib import Path
 
+from dagster_project.instance import dagster_home
 from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, settings
 
-DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 
 
 def _point_env(exports: str | None, warehouse: str | None) -> None:
@@ -23,31 +23,6 @@ def _point_env(exports: str | None, warehouse: str | None) -> None:
         os.environ["TRUSTQA_EXPORTS_DIR"] = str(Path(exports).resolve())
     if warehouse:
         os.environ["TRUSTQA_DUCKDB_PATH"] = str(Path(warehouse).resolve())
-
-
-# The instance configuration trustqa writes (and keeps current) in DAGSTER_HOME: one DuckDB
-# writer, so one run at a time from the queue, and pool slots of 1 (every writer is in a pool).
-MANAGED_INSTANCE_YAML = """\
-# managed by trustqa (dagster_project/cli.py): delete this line to keep your own settings
-telemetry:
-  enabled: false
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-  pools:
-    default_limit: 1
-"""
-
-
-def _dagster_home() -> Path:
-    """The Dagster instance shared by the CLI and the UI: telemetry off, one run and one writer at a time."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME)))
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    current = config.read_text(encoding="utf-8") if config.exists() else None
-    if current is None or current.startswith("# managed by trustqa") or current == "telemetry:\n  enabled: false\n":
-        config.write_text(MANAGED_INSTANCE_YAML, encoding="utf-8")
-    return home
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -117,7 +92,7 @@ def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 def cmd_materialize(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
     config = settings()
-    _dagster_home()
+    dagster_home()
     import dagster as dg
 
     from dagster_project.dbt_project import prepare_manifest
@@ -262,7 +237,7 @@ def _build_data_docs(config) -> Path:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
-    _dagster_home()
+    dagster_home()
     from dagster_project.dbt_project import prepare_manifest
 
     prepare_manifest()

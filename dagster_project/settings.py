@@ -20,6 +20,9 @@ DEFAULT_PARTITIONS_START = "2025-01-01"
 TARGETS = ("duckdb", "snowflake")
 # Incremental dbt runs recompute this many days before their partition window (late or corrected files).
 DEFAULT_LATE_DATA_LOOKBACK_DAYS = 2
+# DuckDB's memory_limit for every connection that works on the warehouse (dbt reads the same
+# variable in profiles.yml). DuckDB's own default is 80% of RAM; above the limit it spills to disk.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "4GB"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Settings:
     data_docs_dir: Path
     published_path: Path
     late_data_lookback_days: int = DEFAULT_LATE_DATA_LOOKBACK_DAYS
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -51,7 +55,12 @@ class Settings:
             # the analysts' read-only copy of the marts (dagster_project/publishing)
             published_path=Path(os.environ.get("TRUSTQA_PUBLISHED_PATH", duckdb_path.parent / "trustqa_marts.duckdb")).resolve(),
             late_data_lookback_days=int(lookback),
+            duckdb_memory_limit=os.environ.get("TRUSTQA_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
         )
+
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB connection settings shared by every warehouse connection."""
+        return {"memory_limit": self.duckdb_memory_limit}
 
 
 def settings() -> Settings:

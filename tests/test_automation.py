@@ -138,10 +138,10 @@ def test_empty_range_is_refused(tmp_path: Path) -> None:
 
 
 def test_instance_runs_one_writer_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from dagster_project.cli import _dagster_home
+    from dagster_project.instance import dagster_home
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    _dagster_home()
+    dagster_home()
     instance = dg.DagsterInstance.from_config(str(tmp_path))
     try:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1

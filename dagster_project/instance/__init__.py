@@ -1,0 +1,63 @@
+"""The Dagster instance trustqa runs on: its ``dagster.yaml`` in ``DAGSTER_HOME``, written and kept current here.
+
+* one DuckDB writer: one run at a time from the queue, and pool slots of 1
+  (every writer is in a pool);
+* telemetry off;
+* the event log in SQLite files laid out as Dagster's default storage, written
+  through :class:`~dagster_project.instance.event_log.PooledSqliteEventLogStorage`
+  (one engine per file instead of one per event).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dagster_project.settings import PROJECT_ROOT
+
+DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
+MANAGED_MARKER = "# managed by trustqa"
+# What older trustqa versions and the UI test wrote: replaced like a managed file.
+_REPLACEABLE = ("telemetry:\n  enabled: false\n",)
+
+
+def managed_instance_yaml(home: Path) -> str:
+    """The instance configuration for ``home``: the default SQLite layout (history/, history/runs/, schedules/)."""
+    return f"""\
+{MANAGED_MARKER} (dagster_project/instance): delete this line to keep your own settings
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+  pools:
+    default_limit: 1
+run_storage:
+  module: dagster._core.storage.runs
+  class: SqliteRunStorage
+  config:
+    base_dir: "{home / 'history'}"
+event_log_storage:
+  module: dagster_project.instance.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: "{home / 'history' / 'runs'}"
+schedule_storage:
+  module: dagster._core.storage.schedules
+  class: SqliteScheduleStorage
+  config:
+    base_dir: "{home / 'schedules'}"
+"""
+
+
+def dagster_home() -> Path:
+    """``DAGSTER_HOME`` (default ``.dagster_home``), its ``dagster.yaml`` written unless the user took it over."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))).resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    current = config.read_text(encoding="utf-8") if config.exists() else None
+    if current is None or current.startswith(MANAGED_MARKER) or current in _REPLACEABLE:
+        wanted = managed_instance_yaml(home)
+        if current != wanted:
+            config.write_text(wanted, encoding="utf-8")
+    return home
