@@ -7,14 +7,16 @@ by file date, but usually a re-sent record). Plus, per table, the business
 rules of ``exports.md`` that are not load rules and the referential
 integrity the marts rely on.
 
-Restricted (a run over a window of export days, :func:`restrict`): every
-row of each key that has a row loaded after the latest ``_loaded_at`` of
-the table's history (``intermediate.int_<table>_history``, built only after
-the table's gates passed), i.e. the rows the runs since the last accepted
-one (re)built, plus any other row with the same key. So a key duplicated
-between a new row and an old one is still two rows in the batch, and a new
-row's references are still checked against the whole parent table. With no
-history yet, the whole table.
+Restricted (a run over a window of export days, :func:`restrict`): the
+rows loaded after the latest ``_loaded_at`` of the table's history
+(``intermediate.int_<table>_history``, built only after the table's gates
+passed), i.e. the rows the runs since the last accepted one changed: a
+row changes when its key gets a new current version, and the row carries
+that version's load time. The rules that compare a row with others still
+read whole tables: the key must be unique in the whole table (so a new row
+that duplicates an old one fails), references are looked up in the whole
+parent table, re-sent versions in the whole raw table. With no history yet
+(a first build), the whole table.
 """
 
 from __future__ import annotations
@@ -62,15 +64,39 @@ def _references(child_key: str, column: str, parent: str, parent_key: str) -> gx
     )
 
 
-def _same_version_in_two_files(table: Table) -> gxe.Expectation:
+def _same_version_in_two_files(table: Table, loaded_after: str | None = None) -> gxe.Expectation:
+    """Versions of the batch's keys that arrived in two files.
+
+    Restricted (``loaded_after``, a timestamp literal): versions that arrived
+    after it and their twins, matched on (key, updated_at), so that only those
+    versions are looked up in the whole raw table. A re-sent old version
+    changes no staging row, so they are read from raw, with the current
+    versions of the batch's rows (which arrived then too).
+    """
+    key, raw_table = table.key, f"{RAW_SCHEMA}.{table.name}"
+    if loaded_after is None:
+        arrived = f"versions.{key} in (select {key} from {{batch}})"
+    else:
+        arrived = f"""(versions.{key}, versions.updated_at) in (
+            select arrived.{key}, arrived.updated_at
+            from {raw_table} as arrived
+            where arrived._loaded_at > {loaded_after}
+            union all
+            select current_version.{key}, current_version.updated_at
+            from {raw_table} as current_version
+            inner join {{batch}} as validated
+                on validated.{key} = current_version.{key}
+               and validated.export_date = current_version._export_date
+               and validated._loaded_at = current_version._loaded_at
+        )"""
     return no_rows(
         "no key re-sent with the same updated_at",
         "a key does not arrive in two export files with the same updated_at",
         f"""
-        select versions.{table.key}, versions.updated_at, count(*) as files
-        from {RAW_SCHEMA}.{table.name} as versions
-        where versions.{table.key} in (select {table.key} from {{batch}})
-        group by versions.{table.key}, versions.updated_at
+        select versions.{key}, versions.updated_at, count(*) as files
+        from {raw_table} as versions
+        where {arrived}
+        group by versions.{key}, versions.updated_at
         having count(*) > 1
         """,
         severity=WARNING,
@@ -115,28 +141,45 @@ def _enum_values(table: Table) -> list[tuple[str, list[object]]]:
     return enums
 
 
-def _build(table: Table) -> list[gxe.Expectation]:
-    expectations = [not_null(table.key), unique(table.key)]
+def _unique_in_table(key: str, relation: str) -> gxe.Expectation:
+    """``<key> unique`` for a batch of some rows of ``relation``: no key of the batch twice in the whole table."""
+    return no_rows(
+        f"{key} unique",
+        f"no {key} of the validated rows appears twice in {relation}",
+        f"""
+        select {key}, count(*) as copies
+        from {relation}
+        where {key} in (select {key} from {{batch}})
+        group by {key}
+        having count(*) > 1
+        """,
+    )
+
+
+def _build(table: Table, relation: str | None = None, loaded_after: str | None = None) -> list[gxe.Expectation]:
+    """The suite on the whole table; restricted: ``relation`` is the whole table and the batch holds its rows
+    loaded after ``loaded_after`` (a timestamp literal)."""
+    key_unique = unique(table.key) if relation is None else _unique_in_table(table.key, relation)
+    expectations = [not_null(table.key), key_unique]
     expectations += [accepted_values(name, values) for name, values in _enum_values(table)]
-    expectations.append(_same_version_in_two_files(table))
+    expectations.append(_same_version_in_two_files(table, loaded_after))
     expectations += TABLE_RULES.get(table.name, list)()
     return expectations
 
 
 def restrict(table: Table, suite: GateSuite, window: Window, lookup: Lookup) -> Restricted | None:
-    """The rows of every key (re)loaded since downstream last accepted the table; None: the whole table.
+    """The rows (re)loaded since downstream last accepted the table; None: the whole table.
 
     ``window`` is not needed: what a run rebuilt follows from the load times.
     """
     accepted = loaded_through(lookup, HISTORY.format(table=table.name))
     if accepted is None:
         return None
-    since = timestamp_literal(accepted)
+    loaded_after = timestamp_literal(accepted)
     return Restricted(
-        f"select * from {suite.name} where {table.key} in "
-        f"(select {table.key} from {suite.name} where _loaded_at > {since})",
-        f"keys loaded after {accepted}",
-        _build(table),
+        f"select * from {suite.name} where _loaded_at > {loaded_after}",
+        f"rows loaded after {accepted}",
+        _build(table, suite.name, loaded_after),
     )
 
 

@@ -57,6 +57,8 @@ class Broken:
     bogus_out: str  # stg appeals, loaded before: outcome 'bogus'
     duplicated: str  # stg appeals: an old row and a new copy of it
     orphan: str  # stg appeals, reloaded: action_id of no action
+    resent_in: str  # raw appeals: an old version of it arrives again after the history (staging row unchanged)
+    resent_out: str  # raw appeals: an old version of it arrived twice before
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +90,16 @@ def broken(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Broken
         con.execute(f"insert into staging.stg_marketplace__appeals "
                     f"select * replace ({NEW} as _loaded_at) from staging.stg_marketplace__appeals "
                     "where appeal_id = ?", [duplicated])
-    return Broken(path, order_in, order_out, order_dropped, bogus_in, bogus_out, duplicated, orphan)
+        # a version sent again in a file of its own (neither file's reconciliation is validated here)
+        resent_in, resent_out = [r[0] for r in con.execute(
+            "select appeal_id from raw.appeals where appeal_id not in (?, ?, ?, ?) "
+            "order by appeal_id limit 2", appeals).fetchall()]
+        for appeal_id, loaded_at in ((resent_in, NEW), (resent_out, "_loaded_at")):
+            con.execute(f"insert into raw.appeals select * replace ('resent.csv' as _source_file, "
+                        f"date '2026-11-14' as _export_date, {loaded_at} as _loaded_at) "
+                        "from raw.appeals where appeal_id = ? order by _export_date limit 1", [appeal_id])
+    return Broken(path, order_in, order_out, order_dropped, bogus_in, bogus_out, duplicated, orphan,
+                  resent_in, resent_out)
 
 
 @pytest.fixture(scope="module")
@@ -141,17 +152,20 @@ def test_volume_of_a_window_day_is_still_compared_with_the_days_before(broken: B
 
 def test_staging_rows_reloaded_in_the_run_fail_the_restricted_gate(nightly, broken: Broken) -> None:
     outcome = nightly["staging.stg_marketplace__appeals"]
-    assert outcome.scope.startswith("keys loaded after ")
+    assert outcome.scope.startswith("rows loaded after ")
     assert all(e.error is None for e in outcome.expectations), [e.error for e in outcome.expectations]
     gates = failed(outcome)
     assert set(gates) == {
         "outcome accepted values", "appeal_id unique", "action_id references stg_marketplace__enforcement_actions",
+        "no key re-sent with the same updated_at",
     }
+    assert [e.gate for e in outcome.failed_warnings] == ["no key re-sent with the same updated_at"]
+    # an old version that arrived again: its staging row did not change, the raw arrival is found
+    assert [r["appeal_id"] for r in gates["no key re-sent with the same updated_at"].sample_rows] == [broken.resent_in]
     assert (gates["outcome accepted values"].unexpected_count, gates["outcome accepted values"].sample_rows) == (
         1, [{"appeal_id": broken.bogus_in}])
-    # the new copy and the old row of the same key are both in the batch
-    assert (gates["appeal_id unique"].unexpected_count, gates["appeal_id unique"].sample_rows) == (
-        2, [{"appeal_id": broken.duplicated}] * 2)
+    # only the new copy is in the batch; the old row is found in the whole table
+    assert gates["appeal_id unique"].sample_rows == [{"appeal_id": broken.duplicated, "copies": 2}]
     orphans = gates["action_id references stg_marketplace__enforcement_actions"]
     assert orphans.sample_rows == [{"appeal_id": broken.orphan, "action_id": "no-such-action"}]
 
@@ -161,6 +175,8 @@ def test_staging_rows_outside_the_run_are_left_to_the_whole_table_gate(whole, br
     assert outcome.scope == WHOLE_TABLE
     bogus = failed(outcome)["outcome accepted values"]
     assert sorted(r["appeal_id"] for r in bogus.sample_rows) == sorted([broken.bogus_in, broken.bogus_out])
+    resent = failed(outcome)["no key re-sent with the same updated_at"]
+    assert sorted(r["appeal_id"] for r in resent.sample_rows) == sorted([broken.resent_in, broken.resent_out])
 
 
 def test_a_blocked_load_is_validated_again_by_the_next_run(sample_warehouse, tmp_path_factory) -> None:
@@ -184,7 +200,7 @@ def test_a_clean_warehouse_passes_restricted(sample_warehouse) -> None:
         (PASSED, outcomes[1].scope),
     ]
     # nothing was loaded after the history: no staging row to validate, and that passes
-    assert outcomes[1].scope.startswith("keys loaded after ")
+    assert outcomes[1].scope.startswith("rows loaded after ")
 
 
 def test_without_history_staging_is_validated_whole() -> None:

@@ -11,7 +11,8 @@ offending rows (key columns only), and the rows validated (``scope``).
 A run over a partition window (the raw assets' partitions: the run's
 partition or partition range tags) validates only what it could have
 changed (``GateSuite.restrict``: raw rows of its export days, staging rows
-of the keys it (re)loaded); a run without one validates whole tables.
+loaded since downstream last accepted them); a run without one validates
+whole tables.
 """
 
 
