@@ -274,3 +274,155 @@ def test_batching_does_not_change_what_loads(tmp_path):
         (day(5), 3, "truncated_last_line"),
     ]
     assert [raw for *_, raw in bad][1:] == [order_line(order_id="o7", status="lost"), order_line(order_id="o11")]
+
+
+def _full_state(root: Path, exports: Path, table_name: str, days: list[dt.date], **options):
+    """Everything a load leaves behind: per-file results, raw rows with types, quarantine, audit."""
+    with connect(root / "w.duckdb") as con:
+        result = load_days(con, table(table_name), exports, days, LOADED_AT, **options)
+        rows = con.execute(f"select * from raw.{table_name} order by _source_file, _source_line").fetchall()
+        types = con.execute(f"select column_name, data_type from duckdb_columns() where table_name = '{table_name}' order by all").fetchall()
+        bad = con.execute(f"select * from quarantine.{table_name} order by all").fetchall()
+        audit = con.execute("select * from audit.raw_loads order by all").fetchall()
+    files = [(f.source_file, f.loaded, dict(f.quarantined), f.data_records) for f in result.files]
+    return files, rows, types, bad, audit
+
+
+def _assert_fast_equals_general(tmp_path: Path, table_name: str, days: list[dt.date]):
+    general = _full_state(tmp_path / "general", tmp_path, table_name, days, fast=False)
+    for batch_bytes in (1, 1 << 30):
+        fast = _full_state(tmp_path / f"fast{batch_bytes}", tmp_path, table_name, days, batch_bytes=batch_bytes)
+        assert fast == general
+    return general
+
+
+def test_fast_path_equals_general_path_for_csv(tmp_path):
+    """Clean files go straight into raw; files with problems fall back; the result is the general path's, exactly."""
+    day = lambda i: (DAY + dt.timedelta(days=i)).isoformat()  # noqa: E731
+    multi_line = csv_text("orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}, {**ORDER, "order_id": "o_after"}])
+    files = {
+        day(0): f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', amount_usd='7', shipped_at='2026-11-01 11:00:00.5+01')}\n",
+        day(1): multi_line,
+        day(2): f"{HEADER}\n\n{order_line(order_id='o3')}\n\n{order_line(order_id='o4')}\n",
+        day(3): f'{HEADER}\n{order_line(order_id="o5")}\no9,u1,"u2"x,s1\n{order_line(order_id="o6")}\n',
+        day(4): f"{HEADER}\n{order_line(order_id='o7', status='lost')}\n{order_line(order_id='o8')}\n",
+        day(5): f"{HEADER}\n{order_line(order_id='o10')}\n{order_line(order_id='o11')}",
+        day(6): f"{HEADER}\n{order_line(order_id='o12')}\n{order_line(order_id='o12')}\n",  # duplicate key
+        day(7): f"{HEADER}\r\n{order_line(order_id='o13', placed_at='2026-11-01T10:00:00')}\r\n"  # no offset, CRLF
+        f"{order_line(order_id='o14', delivered_at='2026-02-30T10:00:00Z')}\r\n",  # not a real timestamp
+        day(8): f"{HEADER}\n{order_line(order_id='o15', updated_at='2026-11-10T00:00:00+00:00')}\n",  # after the file day
+        day(9): f"{HEADER}\n",  # header only
+        day(10): f"\ufeff{HEADER}\n{order_line(order_id='o16', category='comics')}\n",  # byte-order mark
+        day(11): f"{HEADER}\r\n{order_line(order_id='o17')}\r\n{order_line(order_id='o18')}\r\n",  # clean, CRLF
+        day(12): csv_text("orders", [{**ORDER, "show_id": 's1, "the" show'}, {**ORDER, "order_id": "o19", "show_id": ""}]),
+    }
+    for name, text in files.items():
+        export_path(tmp_path, "orders", name).write_text(text, newline="")
+    days = [DAY + dt.timedelta(days=i) for i in range(len(files) + 1)]  # the last day has no file
+    files_result, rows, _, bad, _ = _assert_fast_equals_general(tmp_path, "orders", days)
+    assert {r[0] for r in rows} >= {"o1", "o2", "o_multi", "o3", "o6", "o8", "o10", "o16", "o17", "o18", "o19"}
+    assert ('s1, "the" show', 2) in {(r[3], r[15]) for r in rows}
+    assert {rule for _, _, _, rule, *_ in bad} == {
+        "unparseable_row", "unknown_enum", "truncated_last_line", "duplicate_key_in_file",
+        "timestamp_without_offset", "wrong_type", "updated_at_after_file_day",
+    }
+
+
+def test_fast_path_equals_general_path_for_jsonl(tmp_path):
+    import json
+
+    def line(**changes) -> str:
+        return jsonl_text("tickets", [{**TICKET, **changes}]).rstrip("\n")
+
+    day = lambda i: (DAY + dt.timedelta(days=i)).isoformat()  # noqa: E731
+    files = {
+        day(0): f"{line()}\n{line(ticket_id=8, tags=[])}\n" + line(ticket_id=9).replace('", "', '",  "') + "\n",
+        day(1): f"{line()}\n\n{line(ticket_id=8)}\n",  # a blank line
+        day(2): f"{line()}\nnot json\n[1]\n{line(ticket_id=8)}{line(ticket_id=9)}\n",
+        day(3): f"{line(ticket_id='7')}\n{line(ticket_id=8, tags=[1])}\n{line(ticket_id=9, channel='fax')}\n",
+        day(4): f"{line()}\r\n{line(ticket_id=8)}\r\n",  # CRLF
+        day(5): f"{line()}\n" + line(ticket_id=8).replace('"subject": "Where is my order?", ', "") + "\n"
+        + json.dumps({**json.loads(line(ticket_id=9)), "extra": 1}) + "\n",
+        day(6): f"{line()}\n{line()}\n",  # duplicate key
+        day(7): f"{line()}\n{line(ticket_id=8)}",  # cut off
+        day(8): "",  # empty
+    }
+    for name, text in files.items():
+        export_path(tmp_path, "tickets", name).write_text(text, newline="")
+    days = [DAY + dt.timedelta(days=i) for i in range(len(files))]
+    files_result, rows, _, bad, _ = _assert_fast_equals_general(tmp_path, "tickets", days)
+    assert len(rows) > 5
+    assert {rule for _, _, _, rule, *_ in bad} >= {
+        "unparseable_row", "wrong_type", "unknown_enum", "missing_column", "extra_column",
+        "duplicate_key_in_file", "truncated_last_line",
+    }
+
+
+def test_clean_files_skip_the_general_path(tmp_path, monkeypatch):
+    """Clean files are read once, straight into raw: nothing is judged into the scratch schema."""
+    import dagster_project.loading.loader as loader_module
+
+    write_export(tmp_path, "orders", DAY.isoformat(), [ORDER, {**ORDER, "order_id": "o2"}])
+    judged = []
+    monkeypatch.setattr(loader_module, "judge_batch", lambda *args, **kwargs: judged.append(args))
+    result = load(tmp_path, "orders")
+    assert (result.loaded, judged) == (2, [])
+    assert query(tmp_path, "select order_id, _source_line from raw.orders order by 2") == [("o1", 2), ("o2", 3)]
+
+
+def test_a_failed_fast_read_falls_back_to_the_general_path(tmp_path, monkeypatch):
+    """If the fast read fails as a whole, the transaction is rolled back and the general path loads the same rows."""
+    import duckdb
+
+    import dagster_project.loading.loader as loader_module
+
+    write_export(tmp_path, "orders", DAY.isoformat(), [ORDER, {**ORDER, "order_id": "o2", "status": "lost"}])
+    expected = _full_state(tmp_path / "general", tmp_path, "orders", [DAY], fast=False)
+
+    def broken(con, *args):
+        con.execute("insert into raw.orders select * from raw.orders")  # something written, then a failure
+        raise duckdb.IOException("read failed")
+
+    monkeypatch.setattr(loader_module, "insert_clean", broken)
+    assert _full_state(tmp_path / "fast", tmp_path, "orders", [DAY]) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2026-11-01T10:00:00Z", "2026-11-01 10:00:00z", "2026-11-01T10:00:00.123456789+05:30", "2026-11-01T10:00:00-0700",
+        "2026-11-01T10:00:00+05", "2026-11-01T10:00:00", "2026-11-01T10:00:00.5", "2026-02-30T10:00:00Z",
+        "2026-11-01T10:00:00.1234567890Z", "2026-11-01", "2026-11-01T10:00Z", "x", "", None, "2026-11-01T25:00:00Z",
+        "2026-11-01T10:00:00+5:30", "2026-11-01T10:00:00 Z", "2026-11-02T00:00:00+00:00", "2026-11-01T23:59:59.999-00:01",
+    ],
+)
+def test_timestamp_rules_match_their_regular_expressions(value):
+    """The cheaper timestamp checks fire exactly as the contract's regular expressions say."""
+    import duckdb
+
+    from dagster_project.loading.rules import ISO_WITH_OFFSET, ISO_WITHOUT_OFFSET, column_checks, helpers_sql
+
+    users = table("users")
+    checks = {(c.rule, c.condition) for c in column_checks(users, "csv") if "updated_at" in c.condition}
+    with duckdb.connect() as con:
+        con.execute("set TimeZone = 'UTC'")
+        row = f"select ?::varchar as updated_at, date '{DAY}' as _export_date"
+        fired = con.execute(
+            f"select {', '.join(f'coalesce({cond}, false)' for _, cond in sorted(checks))} "
+            f"from (select *, {', '.join(h for h in helpers_sql(users) if h.endswith(('updated_at__iso', 'updated_at__bare', 'updated_at__ts')))} from ({row}))",
+            [value],
+        ).fetchone()
+        without, with_offset, ts = con.execute(
+            "select regexp_full_match(v, ?), regexp_full_match(v, ?), try_cast(v as timestamptz) from (select ?::varchar as v)",
+            [ISO_WITHOUT_OFFSET, ISO_WITH_OFFSET, value],
+        ).fetchone()
+        bound = con.execute(f"select (date '{DAY}' + 1)::timestamp at time zone 'UTC'").fetchone()[0]
+    expected = {
+        "timestamp_without_offset": bool(without),
+        "wrong_type": value is not None and not without and (not with_offset or ts is None),
+        "updated_at_after_file_day": bool(with_offset) and ts is not None and ts >= bound,
+    }
+    by_rule = {}
+    for (rule, _), hit in zip(sorted(checks), fired, strict=True):
+        by_rule[rule] = by_rule.get(rule, False) or hit
+    assert {rule: by_rule[rule] for rule in expected} == expected

@@ -37,6 +37,7 @@ RULES: dict[str, str] = {
 _ISO_DATETIME = r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
 ISO_WITH_OFFSET = "^" + _ISO_DATETIME + r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)$"
 ISO_WITHOUT_OFFSET = "^" + _ISO_DATETIME + "$"
+ISO_ANY_OFFSET = "^" + _ISO_DATETIME + r"(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
 INTEGER = r"^-?[0-9]+$"
 DECIMAL_2 = r"^-?[0-9]+(\.[0-9]{1,2})?$"
 
@@ -108,20 +109,48 @@ def _type_checks(column: Column, file_format: str) -> list[Check]:
 
 
 def _timestamp_checks(column: Column) -> list[Check]:
+    """Timestamp rules on the helper columns of :func:`helpers_sql` (one regex and one parse per value)."""
     c = column.name
     return [
         Check(
             "timestamp_without_offset",
-            f"regexp_full_match({c}, {quote_literal(ISO_WITHOUT_OFFSET)})",
+            f"{c}__iso and {c}__bare",
             f"'{c}=' || {_shown(c)} || ' has no UTC offset'",
         ),
         Check(
             "wrong_type",
-            f"{c} is not null and not regexp_full_match({c}, {quote_literal(ISO_WITHOUT_OFFSET)}) "
-            f"and (not regexp_full_match({c}, {quote_literal(ISO_WITH_OFFSET)}) or try_cast({c} as timestamptz) is null)",
+            f"{c} is not null and (not {c}__iso or (not {c}__bare and {c}__ts is null))",
             f"'{c}=' || {_shown(c)} || ' is not an ISO-8601 timestamp'",
         ),
     ]
+
+
+def helpers_sql(table: Table) -> list[str]:
+    """Select items the checks read, computed once per record: per timestamp column
+    ``<c>__iso`` (an ISO-8601 date-time, with or without offset: one regular
+    expression), ``<c>__bare`` (no offset character: in such a date-time an
+    offset is the only place for ``Z``, ``z``, ``+``, or ``-`` after the date)
+    and ``<c>__ts`` (its value as ``timestamptz``, null when it does not parse).
+
+    ``<c>__iso and <c>__bare`` is exactly ``ISO_WITHOUT_OFFSET`` and
+    ``<c>__iso and not <c>__bare`` exactly ``ISO_WITH_OFFSET``.
+    """
+    items = []
+    for column in table.columns:
+        if column.kind == "timestamp":
+            c = column.name
+            items += [
+                f"regexp_full_match({c}, {quote_literal(ISO_ANY_OFFSET)}) as {c}__iso",
+                f"not (contains({c}, 'Z') or contains({c}, 'z') or contains({c}, '+') or contains(substr({c}, 11), '-'))"
+                f" as {c}__bare",
+                f"try_cast({c} as timestamptz) as {c}__ts",
+            ]
+    return items
+
+
+def helper_names(table: Table) -> list[str]:
+    """The names of the ``helpers_sql`` columns."""
+    return [item.rsplit(" as ", 1)[1] for item in helpers_sql(table)]
 
 
 def _value_checks(column: Column) -> list[Check]:
@@ -161,16 +190,25 @@ def column_checks(table: Table, file_format: str) -> list[Check]:
     checks.append(
         Check(
             "updated_at_after_file_day",
-            "regexp_full_match(updated_at, " + quote_literal(ISO_WITH_OFFSET) + ") "
-            "and try_cast(updated_at as timestamptz) >= (_export_date + 1)::timestamp at time zone 'UTC'",
+            "updated_at__iso and not updated_at__bare "
+            "and updated_at__ts >= (_export_date + 1)::timestamp at time zone 'UTC'",
             "'updated_at=' || " + _shown("updated_at") + " || ' is after the end of ' || strftime(_export_date, '%Y-%m-%d') || ' UTC'",
         )
     )
     return checks
 
 
+def breaks_any_sql(table: Table, file_format: str) -> str:
+    """True when a parsed record breaks a value rule (``column_checks``): what
+    ``failures_sql`` would list for it, less the parse and duplicate rules.
+    Needs the ``helpers_sql`` columns and ``_export_date``."""
+    return "coalesce(" + "\n or ".join(f"({check.condition})" for check in column_checks(table, file_format)) + ", false)"
+
+
 def failures_sql(table: Table, file_format: str) -> str:
-    """A DuckDB list of every rule the record breaks (parse, value and duplicate rules)."""
+    """A DuckDB list of every rule the record breaks (parse, value and duplicate rules).
+
+    Needs the ``helpers_sql`` columns, ``_export_date`` and ``_key_count``."""
     cases = [
         "case when _parse_rule is not null then _parse_rule || ': ' || coalesce(_parse_detail, '') end",
     ]
