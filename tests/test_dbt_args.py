@@ -32,14 +32,14 @@ def test_an_empty_window_is_refused() -> None:
 
 def test_build_args_pass_the_window_as_vars() -> None:
     args = dbt_build_args((day("2026-11-13"), day("2026-11-15")))
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {"max_date": "2026-11-14", "min_date": "2026-11-13"}
+    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
+    assert json.loads(args[4]) == {"max_date": "2026-11-14", "min_date": "2026-11-13"}
 
 
-def test_build_args_without_a_window_are_a_plain_build() -> None:
-    assert dbt_build_args() == ["build"]
+def test_build_args_without_a_window_are_a_build_without_unit_tests() -> None:
+    assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
 
 
 def test_build_args_carry_the_late_data_lookback() -> None:
     args = dbt_build_args((day("2026-11-14"), day("2026-11-15")), late_data_lookback_days=5)
-    assert json.loads(args[2]) == {"late_data_lookback_days": 5, "max_date": "2026-11-14", "min_date": "2026-11-14"}
+    assert json.loads(args[4]) == {"late_data_lookback_days": 5, "max_date": "2026-11-14", "min_date": "2026-11-14"}

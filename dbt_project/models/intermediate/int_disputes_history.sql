@@ -41,7 +41,8 @@ final as (
         known_to_day,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from history
 )
 

@@ -1,0 +1,94 @@
+"""dbt tests on the incremental histories: in a windowed run, the keys the run rewrote; otherwise everything.
+
+macros/tests/get_where_subquery.sql turns the `__rebuilt_keys__` placeholder
+(dbt_project.yml, every intermediate test) into "keys that have a row with
+the model's greatest _built_at" when the run has a partition window. A small
+warehouse: orders 1 and 2 exported on day 1, a new version of order 2 on day
+2, built once without and once with the day-2 window. Then a duplicate row is
+planted, for a key the day-2 run did not touch and for one it did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.dbt_runner import DbtFailed, create_raw_warehouse, run_dbt
+
+pytestmark = pytest.mark.slow
+
+# day 2 is past the late-data lookback (2 days) of day 1: the windowed run does not revisit day 1
+DAY1, DAY2 = dt.date(2025, 3, 1), dt.date(2025, 3, 10)
+WINDOW = ["--vars", json.dumps({"min_date": str(DAY2), "max_date": str(DAY2)})]
+HISTORY = "intermediate.int_orders_history"
+
+
+def _order(order_id: int, day: dt.date, updated: str, status: str = "placed", line: int = 1) -> dict:
+    return {
+        "order_id": str(order_id), "buyer_id": 10 + order_id, "seller_id": 20, "show_id": None,
+        "category": "trading_cards", "amount_usd": "12.50", "placed_at": f"{DAY1}T09:00:00Z",
+        "status": status, "cancelled_by": None, "payment_method": "card", "shipped_at": None,
+        "delivered_at": None, "updated_at": updated, "_export_date": day, "_source_line": line,
+    }
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    work = tmp_path_factory.mktemp("rebuilt_keys")
+    db = work / "trustqa.duckdb"
+    create_raw_warehouse(db, {"orders": [
+        _order(1, DAY1, f"{DAY1}T10:00:00Z", line=1),
+        _order(2, DAY1, f"{DAY1}T11:00:00Z", line=2),
+    ]})
+    run_dbt(["run", "--select", "+int_orders_history"], work, db)
+    with duckdb.connect(str(db)) as con:  # day 2 arrives: a new version of order 2
+        con.execute(
+            "insert into raw.orders by name select * replace ('2' as order_id, 'shipped' as status, "
+            f"'{DAY2}T08:00:00Z' as updated_at, date '{DAY2}' as _export_date, "
+            f"'marketplace/orders/{DAY2}.csv' as _source_file, timestamp '2030-01-02 03:00' as _loaded_at) "
+            "from raw.orders where order_id = '2'"
+        )
+    run_dbt(["run", "--select", "+int_orders_history", *WINDOW], work, db)
+    return db
+
+
+def _tampered(built: Path, tmp_path: Path, order_id: int) -> Path:
+    """A copy of the warehouse where the first version of `order_id` appears twice (same row, same _built_at)."""
+    db = tmp_path / "trustqa.duckdb"
+    shutil.copyfile(built, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"insert into {HISTORY} select * from {HISTORY} where order_id = ? and version_number = 1", [str(order_id)])
+    return db
+
+
+def _test_history(db: Path, work: Path, *args: str) -> None:
+    run_dbt(["test", "--select", "int_orders_history,test_type:data", *args], work, db)
+
+
+def test_the_windowed_run_rewrote_only_the_key_it_touched(built: Path) -> None:
+    with duckdb.connect(str(built), read_only=True) as con:
+        stamps = dict(con.execute(f"select order_id, max(_built_at) from {HISTORY} group by order_id").fetchall())
+        versions = con.execute(f"select count(*) from {HISTORY} where order_id = '2'").fetchone()[0]
+    assert stamps["2"] > stamps["1"]
+    assert versions == 2
+
+
+def test_a_duplicate_in_an_untouched_key_is_left_to_the_whole_table_run(built: Path, tmp_path: Path) -> None:
+    db = _tampered(built, tmp_path, order_id=1)
+    _test_history(db, tmp_path, *WINDOW)  # the windowed run checks order 2 only: passes
+    with pytest.raises(DbtFailed, match="unique_combination_of_columns_int_orders_history_order_id__version_number"):
+        _test_history(db, tmp_path)  # no window: the whole table
+
+
+def test_a_duplicate_in_a_rewritten_key_fails_the_windowed_run(built: Path, tmp_path: Path) -> None:
+    db = _tampered(built, tmp_path, order_id=2)
+    with pytest.raises(DbtFailed) as failed:
+        _test_history(db, tmp_path, *WINDOW)
+    output = str(failed.value)
+    assert "FAIL 1 unique_combination_of_columns_int_orders_history_order_id__version_number" in output
+    assert "valid_history_intervals_int_orders_history_order_id" in output
