@@ -8,6 +8,8 @@ The manifest is prepared ahead of time (``make`` and ``trustqa`` run
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -34,20 +36,53 @@ def dbt_executable() -> str:
 
 # What ``dbt parse`` writes that later readers (Dagster, dagster-dbt's runs) pick up from ``target/``.
 PARSE_ARTIFACTS = ("manifest.json", "partial_parse.msgpack", "semantic_manifest.json")
+# Folders of the dbt project that dbt writes, not reads.
+_GENERATED_DIRS = ("target", "logs", "dbt_packages")
+# The environment the project reads (profiles.yml and dbt_project.yml use env_var on these).
+_ENV_PREFIXES = ("TRUSTQA_", "SNOWFLAKE_", "DBT_")
+FINGERPRINT_FILE = ".manifest-inputs.sha256"
 
 
-def prepare_manifest() -> None:
+def parse_inputs_fingerprint(target: str) -> str:
+    """A digest of everything a parse depends on: every file of the dbt project (its path and bytes),
+    the dbt target, the environment variables the project reads, and the dbt version."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for folder, subfolders, files in os.walk(DBT_PROJECT_DIR):
+        if Path(folder) == DBT_PROJECT_DIR:
+            subfolders[:] = [d for d in subfolders if d not in _GENERATED_DIRS]
+        subfolders.sort()
+        for name in sorted(files):
+            path = Path(folder) / name
+            digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
+    environment = {k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)}
+    digest.update(json.dumps([target, environment, version("dbt-core")], sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def prepare_manifest(force: bool = False) -> None:
     """Parse the dbt project into ``target/manifest.json`` (what the assets are built from).
 
     Several ``trustqa`` processes may start at once (runs on separate
     warehouses, the UI and a CLI run): parses are serialised by a lock file
     and each writes into a scratch folder whose artifacts then replace the
     published ones atomically, so a reader never sees a half-written manifest.
+
+    The parse is skipped (unless ``force``) when the manifest was parsed from
+    exactly the same inputs (:func:`parse_inputs_fingerprint`): a nightly run
+    on an unchanged project does not pay dbt's start-up and parse again.
     """
     target_dir = DBT_PROJECT_DIR / "target"
     target_dir.mkdir(exist_ok=True)
     with open(target_dir / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        fingerprint_file = target_dir / FINGERPRINT_FILE
+        fingerprint = parse_inputs_fingerprint(settings().target)
+        current = fingerprint_file.read_text() if fingerprint_file.exists() else None
+        if not force and current == fingerprint and (target_dir / "manifest.json").exists():
+            return
+        fingerprint_file.unlink(missing_ok=True)  # the artifacts below are about to change
         with tempfile.TemporaryDirectory(dir=target_dir, prefix=".parse-") as scratch:
             partial = target_dir / "partial_parse.msgpack"
             if partial.exists():
@@ -63,3 +98,5 @@ def prepare_manifest() -> None:
             for name in PARSE_ARTIFACTS:
                 if (Path(scratch) / name).exists():
                     os.replace(Path(scratch) / name, target_dir / name)
+            (Path(scratch) / FINGERPRINT_FILE).write_text(fingerprint)
+            os.replace(Path(scratch) / FINGERPRINT_FILE, fingerprint_file)

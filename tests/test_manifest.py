@@ -13,7 +13,7 @@ from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
-PARSE = "from dagster_project.dbt_project import prepare_manifest; prepare_manifest()"
+PARSE = "from dagster_project.dbt_project import prepare_manifest; prepare_manifest(force=True)"
 
 
 def test_concurrent_parses_never_expose_a_partial_manifest(dbt_manifest) -> None:
@@ -30,3 +30,36 @@ def test_concurrent_parses_never_expose_a_partial_manifest(dbt_manifest) -> None
     with open(manifest.parent / ".parse.lock") as lock:  # no parse is under way while we look
         fcntl.flock(lock, fcntl.LOCK_EX)
         assert not list(manifest.parent.glob(".parse-*")), "scratch folders are removed"
+
+
+def test_an_unchanged_project_is_not_parsed_again(dbt_manifest) -> None:
+    from dagster_project.dbt_project import prepare_manifest
+
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    prepare_manifest()  # whatever the last parse was for, this one is for this environment
+    before = manifest.stat().st_mtime_ns
+    prepare_manifest()
+    assert manifest.stat().st_mtime_ns == before
+
+
+def test_the_parse_fingerprint_follows_files_target_and_environment(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    import dagster_project.dbt_project as project
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(project, "DBT_PROJECT_DIR", copy)
+    monkeypatch.setenv("TRUSTQA_DUCKDB_PATH", str(tmp_path / "a.duckdb"))
+    base = project.parse_inputs_fingerprint("duckdb")
+
+    (copy / "target").mkdir()
+    (copy / "target" / "run_results.json").write_text("{}")  # what dbt writes does not count
+    assert project.parse_inputs_fingerprint("duckdb") == base
+    assert project.parse_inputs_fingerprint("snowflake") != base
+    monkeypatch.setenv("TRUSTQA_DUCKDB_PATH", str(tmp_path / "b.duckdb"))  # the catalog name is in the manifest
+    assert project.parse_inputs_fingerprint("duckdb") != base
+    monkeypatch.setenv("TRUSTQA_DUCKDB_PATH", str(tmp_path / "a.duckdb"))
+    model = copy / "models" / "marts" / "dim_date.sql"
+    model.write_text(model.read_text() + "\n-- edited\n")
+    assert project.parse_inputs_fingerprint("duckdb") != base
