@@ -56,3 +56,14 @@ def test_dbt_sessions_use_the_duckdb_memory_limit(tmp_path, monkeypatch) -> None
     )
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "953.6 MiB" in shown.stdout
+
+
+def test_the_warehouse_writer_uses_the_duckdb_memory_limit(tmp_path, monkeypatch) -> None:
+    from dagster_project.loading.loader import connect
+
+    monkeypatch.setenv("TRUSTQA_DUCKDB_MEMORY_LIMIT", "1GB")
+    con = connect(tmp_path / "w.duckdb")
+    try:
+        assert con.execute("select current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
+    finally:
+        con.close()

@@ -276,7 +276,10 @@ def _audit_row(day: dt.date | None, file: FileResult | None) -> tuple[dt.date | 
 
 
 def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:
+    """The writer's connection to the warehouse file (UTC session, the configured memory limit)."""
+    from dagster_project.settings import settings
+
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(duckdb_path))
+    con = duckdb.connect(str(duckdb_path), config=settings().duckdb_config())
     con.execute("set TimeZone = 'UTC'")
     return con
