@@ -98,6 +98,7 @@ def validate_duckdb(
 ) -> list[SuiteOutcome]:
     """Validate every suite against its table in the DuckDB file (opened read-only); ``window``: see the module."""
     from dagster_project.gates import gx_duckdb
+    from dagster_project.settings import settings
 
     search_path = ",".join(dict.fromkeys(s.schema for s in suites))
     with gx_duckdb.session(search_path):
@@ -105,7 +106,7 @@ def validate_duckdb(
         datasource = context.data_sources.add_duckdb(
             name="warehouse",
             connection_string=f"duckdb:///{duckdb_path}",
-            kwargs={"connect_args": {"read_only": True}},
+            kwargs={"connect_args": {"read_only": True, "config": settings().duckdb_config()}},
         )
         try:
             outcomes = [_validate_suite(context, datasource, suite, window) for suite in suites]
