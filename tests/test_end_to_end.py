@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,9 +15,14 @@ from tests.conftest import COUNTED_SCHEMAS, SEEDS, materialize
 
 
 @pytest.fixture(scope="module")
-def second_run(sample_warehouse):
-    completed = materialize(SEEDS, sample_warehouse.path, sample_warehouse.dagster_home, "--partition", "2026-11-14")
-    return completed, table_counts(sample_warehouse.path, COUNTED_SCHEMAS)
+def second_run(sample_warehouse, tmp_path_factory):
+    """The last day again, on a copy of the session's warehouse and instance (other modules read the original as built)."""
+    root = tmp_path_factory.mktemp("second_run")
+    warehouse, home = root / sample_warehouse.path.name, root / "dagster_home"
+    shutil.copyfile(sample_warehouse.path, warehouse)
+    shutil.copytree(sample_warehouse.dagster_home, home)
+    completed = materialize(SEEDS, warehouse, home, "--partition", "2026-11-14")
+    return completed, table_counts(warehouse, COUNTED_SCHEMAS)
 
 
 def test_materialize_on_the_sample_succeeds(sample_warehouse):
