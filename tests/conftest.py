@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from dagster_project.settings import PROJECT_ROOT
 from dagster_project.summary import TableCount, table_counts
@@ -48,10 +50,40 @@ class SampleWarehouse:
 
 
 @pytest.fixture(scope="session")
-def sample_warehouse(tmp_path_factory, dbt_manifest) -> SampleWarehouse:
-    """`trustqa materialize` on the bundled sample, once per session."""
-    root = tmp_path_factory.mktemp("sample")
+def sample_warehouse(tmp_path_factory, worker_id, dbt_manifest) -> SampleWarehouse:
+    """`trustqa materialize` on the bundled sample, once per session.
+
+    Under pytest-xdist every worker is its own process with its own session:
+    the first worker that needs the sample builds it in the folder all
+    workers share, under a file lock, and the others read what it recorded.
+    Tests only read this warehouse (those that write work on a copy).
+    """
+    if worker_id == "master":  # not under xdist
+        return _build_sample_warehouse(tmp_path_factory.mktemp("sample"))
+    shared = tmp_path_factory.getbasetemp().parent / "sample"
+    record = shared / "sample_warehouse.pickle"
+    with FileLock(str(shared) + ".lock"):
+        if not record.exists():
+            shared.mkdir()
+            record.write_bytes(pickle.dumps(_build_sample_warehouse(shared)))
+    return pickle.loads(record.read_bytes())
+
+
+def _build_sample_warehouse(root: Path) -> SampleWarehouse:
     warehouse, home = root / "trustqa.duckdb", root / "dagster_home"
     home.mkdir()
     first = materialize(SEEDS, warehouse, home, extra_env={"TRUSTQA_TARGET": "duckdb"})  # whatever a module set
     return SampleWarehouse(warehouse, home, first, table_counts(warehouse, COUNTED_SCHEMAS))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules marked ``slow`` (dbt or the whole pipeline) first, each module's tests kept together.
+
+    pytest-xdist (``--dist loadfile``) hands whole modules to the workers in
+    this order: starting with the long ones lets the workers finish together.
+    """
+    def module(item: pytest.Item) -> str:
+        return item.nodeid.split("::", 1)[0]
+
+    slow_modules = {module(item) for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: module(item) not in slow_modules)
