@@ -79,8 +79,9 @@ def _build_sample_warehouse(root: Path) -> SampleWarehouse:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules marked ``slow`` (dbt or the whole pipeline) first, each module's tests kept together.
 
-    pytest-xdist (``--dist loadfile``) hands whole modules to the workers in
-    this order: starting with the long ones lets the workers finish together.
+    pytest-xdist (``--dist loadfile --no-loadscope-reorder``) hands whole
+    modules to the workers in this order: starting with the long ones lets
+    the workers finish together (xdist's own order is by number of tests).
     """
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
