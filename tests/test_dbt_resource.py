@@ -9,8 +9,8 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource
 
 from dagster_project.dbt_project import dbt_executable, dbt_project
-from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_core_version
-from dagster_project.defs.resources import build_resources, dbt_global_flags
+from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_core_version, dbt_global_flags
+from dagster_project.defs.resources import build_resources
 
 
 def test_the_version_is_the_one_dbt_reports_without_running_it(monkeypatch) -> None:

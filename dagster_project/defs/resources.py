@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+
 from dagster_project.dbt_project import dbt_executable, dbt_project
-from dagster_project.defs.dbt_resource import TrustqaDbtCliResource
+from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_global_flags
 from dagster_project.loading.loader import connect
 from dagster_project.settings import settings
 
@@ -39,16 +40,6 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
-
-
-def dbt_global_flags(environ: Mapping[str, str]) -> list[str]:
-    """dbt's file log (``target/<step>-<run>-<id>/dbt.log``) at info unless DBT_LOG_LEVEL_FILE says otherwise.
-
-    dbt's default is debug: a line per query, written under one lock by every
-    dbt thread, about 10% of a build on the sample. Info keeps every node's
-    result and error; ``DBT_LOG_LEVEL_FILE=debug`` brings the queries back.
-    """
-    return [] if environ.get("DBT_LOG_LEVEL_FILE") else ["--log-level-file", "info"]
 
 
 def build_resources() -> dict[str, object]:
