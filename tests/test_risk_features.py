@@ -146,6 +146,7 @@ ORDERS = [
 
 DISPUTES = [
     dispute("d6", "o6", "2026-09-01T10:00:00Z"),
+    dispute("d6b", "o6", "2026-09-20T10:00:00Z"),                      # a second dispute on o6
     dispute("d7", "o7", "2026-09-01T10:00:00Z"),                       # on an order outside 90 days
     dispute("d5", "o5", "2026-11-10T23:00:00Z", kind="chargeback"),   # opened on D: counts
     dispute("d3", "o3", "2026-11-11T08:00:00Z"),                       # opened after D
@@ -241,7 +242,8 @@ def test_seller_on_d(warehouse: Warehouse) -> None:
     assert row["seller_refund_rate_30d"] == pytest.approx(1 / 6)
     # 90 days (08-13 .. 11-10): o1, o2, o3, o4, o5, o6, o8, o9 (o7 placed 08-12 and o10 in June are out)
     assert row["sold_orders_placed_90d"] == 8
-    # disputed by the end of D: o6 (d6) and o5 (d5, opened 23:00 on D); d3 opens after D, d7 is on o7
+    # disputed by the end of D: o6 (d6 and d6b: one order, counted once) and o5 (d5, opened 23:00 on D);
+    # d3 opens after D, d7 is on o7
     assert row["disputed_sold_orders_90d"] == 2
     assert row["dispute_rate_90d"] == pytest.approx(2 / 8)
     # buyer_1 spent 100 + 500 of the 890

@@ -165,12 +165,13 @@ risk_bought as (
     group by risk_spine.as_of_day, risk_spine.user_id
 ),
 
--- Orders the user sold, placed in the 90-day window, as known at D.
+-- Orders the user sold, placed in the 90-day window, as known at D: the
+-- largest relation here (spine rows x their sellers' orders), so it carries
+-- only what the sums below read and is never joined again.
 risk_sold_orders as (
     select
         risk_spine.as_of_day,
         risk_spine.user_id,
-        order_versions.order_id,
         order_versions.buyer_id,
         order_versions.amount_usd,
         order_versions.status,
@@ -185,20 +186,6 @@ risk_sold_orders as (
             and order_versions.placed_day between risk_spine.window_90d_start and risk_spine.as_of_day
 ),
 
--- Of those, the orders with at least one dispute opened by the end of D.
-risk_disputed_sold_orders as (
-    select distinct
-        sold_orders.as_of_day,
-        sold_orders.user_id,
-        sold_orders.order_id
-    from risk_sold_orders as sold_orders
-    inner join risk_dispute_versions as dispute_versions
-        on
-            dispute_versions.order_id = sold_orders.order_id
-            and {{ known_at_day('dispute_versions', 'sold_orders.as_of_day') }}
-            and dispute_versions.opened_day <= sold_orders.as_of_day
-),
-
 risk_sold as (
     select
         sold_orders.as_of_day,
@@ -207,28 +194,25 @@ risk_sold as (
             as orders_sold_30d,
         sum(case when sold_orders.is_in_30d and sold_orders.is_not_cancelled then sold_orders.amount_usd end)
             as gmv_sold_30d,
-        count(distinct case when sold_orders.is_in_30d and sold_orders.is_not_cancelled then sold_orders.buyer_id end)
-            as distinct_buyers_30d,
         sum(case when sold_orders.is_in_30d then 1 else 0 end) as sold_orders_placed_30d,
         sum(case when sold_orders.is_in_30d and sold_orders.cancelled_by = 'seller' then 1 else 0 end)
             as seller_cancelled_orders_30d,
         sum(case when sold_orders.is_in_30d and sold_orders.status = 'refunded' then 1 else 0 end)
             as refunded_sold_orders_30d,
-        count(*) as sold_orders_placed_90d,
-        count(disputed.order_id) as disputed_sold_orders_90d
+        count(*) as sold_orders_placed_90d
     from risk_sold_orders as sold_orders
-    left join risk_disputed_sold_orders as disputed
-        on
-            disputed.as_of_day = sold_orders.as_of_day
-            and disputed.user_id = sold_orders.user_id
-            and disputed.order_id = sold_orders.order_id
     group by sold_orders.as_of_day, sold_orders.user_id
 ),
 
-risk_top_buyer as (
+-- Per buyer of the orders counted in orders_sold_30d: one group per distinct
+-- non-null buyer, so the group count is distinct_buyers_30d (cheaper than a
+-- count(distinct) over every sold order) and the largest group sum is the
+-- top buyer's GMV.
+risk_sold_by_buyer as (
     select
         as_of_day,
         user_id,
+        count(*) as distinct_buyers_30d,
         max(buyer_gmv) as top_buyer_gmv_30d
     from (
         select
@@ -241,6 +225,42 @@ risk_top_buyer as (
         group by as_of_day, user_id, buyer_id
     ) as gmv_by_buyer
     group by as_of_day, user_id
+),
+
+-- Sold orders with at least one dispute opened by the end of D. Disputes
+-- are rare: start from the dispute versions joined to their order versions
+-- (small), then to the seller's spine days, instead of probing every sold
+-- order for a dispute.
+risk_disputed_order_versions as (
+    select
+        order_versions.order_id,
+        order_versions.seller_id,
+        order_versions.placed_day,
+        order_versions.known_from_day,
+        order_versions.known_to_day,
+        dispute_versions.opened_day,
+        dispute_versions.known_from_day as dispute_known_from_day,
+        dispute_versions.known_to_day as dispute_known_to_day
+    from risk_dispute_versions as dispute_versions
+    inner join risk_order_versions as order_versions
+        on order_versions.order_id = dispute_versions.order_id
+),
+
+risk_disputed_sold as (
+    select
+        risk_spine.as_of_day,
+        risk_spine.user_id,
+        count(distinct disputed.order_id) as disputed_sold_orders_90d
+    from risk_spine
+    inner join risk_disputed_order_versions as disputed
+        on
+            disputed.seller_id = risk_spine.user_id
+            and {{ known_at_day('disputed', 'risk_spine.as_of_day') }}
+            and disputed.placed_day between risk_spine.window_90d_start and risk_spine.as_of_day
+            and disputed.dispute_known_from_day <= risk_spine.as_of_day
+            and (disputed.dispute_known_to_day is null or disputed.dispute_known_to_day > risk_spine.as_of_day)
+            and disputed.opened_day <= risk_spine.as_of_day
+    group by risk_spine.as_of_day, risk_spine.user_id
 ),
 
 -- Chargebacks opened in the 90-day window on orders the user bought: the
@@ -358,23 +378,24 @@ user_risk_features as (
         cast(coalesce(bought.gmv_bought_30d, 0) as decimal(18, 2)) as gmv_bought_30d,
         coalesce(sold.orders_sold_30d, 0) as orders_sold_30d,
         cast(coalesce(sold.gmv_sold_30d, 0) as decimal(18, 2)) as gmv_sold_30d,
-        coalesce(sold.distinct_buyers_30d, 0) as distinct_buyers_30d,
+        coalesce(sold_by_buyer.distinct_buyers_30d, 0) as distinct_buyers_30d,
         coalesce(sold.sold_orders_placed_30d, 0) as sold_orders_placed_30d,
         coalesce(sold.seller_cancelled_orders_30d, 0) as seller_cancelled_orders_30d,
         {{ safe_divide('sold.seller_cancelled_orders_30d', 'sold.sold_orders_placed_30d') }} as seller_cancel_rate_30d,
         coalesce(sold.refunded_sold_orders_30d, 0) as refunded_sold_orders_30d,
         {{ safe_divide('sold.refunded_sold_orders_30d', 'sold.sold_orders_placed_30d') }} as seller_refund_rate_30d,
         coalesce(sold.sold_orders_placed_90d, 0) as sold_orders_placed_90d,
-        coalesce(sold.disputed_sold_orders_90d, 0) as disputed_sold_orders_90d,
-        {{ safe_divide('sold.disputed_sold_orders_90d', 'sold.sold_orders_placed_90d') }} as dispute_rate_90d,
+        coalesce(disputed_sold.disputed_sold_orders_90d, 0) as disputed_sold_orders_90d,
+        {{ safe_divide('coalesce(disputed_sold.disputed_sold_orders_90d, 0)', 'sold.sold_orders_placed_90d') }}
+            as dispute_rate_90d,
         coalesce(chargebacks.chargebacks_as_buyer_90d, 0) as chargebacks_as_buyer_90d,
         coalesce(reports.reports_received_30d, 0) as reports_received_30d,
         coalesce(reports.distinct_reporters_30d, 0) as distinct_reporters_30d,
         coalesce(enforcement.enforcement_actions_365d, 0) as enforcement_actions_365d,
         coalesce(enforcement.reversed_actions_365d, 0) as reversed_actions_365d,
         coalesce(enforcement.active_restrictions, 0) = 1 as has_active_restriction,
-        cast(coalesce(top_buyer.top_buyer_gmv_30d, 0) as decimal(18, 2)) as top_buyer_gmv_30d,
-        {{ safe_divide('top_buyer.top_buyer_gmv_30d', 'sold.gmv_sold_30d') }} as top_buyer_gmv_share_30d,
+        cast(coalesce(sold_by_buyer.top_buyer_gmv_30d, 0) as decimal(18, 2)) as top_buyer_gmv_30d,
+        {{ safe_divide('sold_by_buyer.top_buyer_gmv_30d', 'sold.gmv_sold_30d') }} as top_buyer_gmv_share_30d,
         coalesce(tickets.tickets_opened_30d, 0) as tickets_opened_30d
     from risk_spine
     left join risk_user_state as user_state
@@ -383,8 +404,10 @@ user_risk_features as (
         on bought.as_of_day = risk_spine.as_of_day and bought.user_id = risk_spine.user_id
     left join risk_sold as sold
         on sold.as_of_day = risk_spine.as_of_day and sold.user_id = risk_spine.user_id
-    left join risk_top_buyer as top_buyer
-        on top_buyer.as_of_day = risk_spine.as_of_day and top_buyer.user_id = risk_spine.user_id
+    left join risk_sold_by_buyer as sold_by_buyer
+        on sold_by_buyer.as_of_day = risk_spine.as_of_day and sold_by_buyer.user_id = risk_spine.user_id
+    left join risk_disputed_sold as disputed_sold
+        on disputed_sold.as_of_day = risk_spine.as_of_day and disputed_sold.user_id = risk_spine.user_id
     left join risk_chargebacks as chargebacks
         on chargebacks.as_of_day = risk_spine.as_of_day and chargebacks.user_id = risk_spine.user_id
     left join risk_reports_received as reports
