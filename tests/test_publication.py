@@ -53,6 +53,68 @@ def test_publication_holds_the_marts_and_its_info(tmp_path: Path) -> None:
     assert not list(tmp_path.glob(".trustqa_marts.duckdb.publishing-*")), "no scratch file is left behind"
 
 
+def published_rows(published: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(published), read_only=True) as con:
+        return sorted(con.execute(f"select * from {table}").fetchall())
+
+
+def warehouse_rows(warehouse: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return sorted(con.execute(f"select * from {table}").fetchall())
+
+
+def test_a_republication_rewrites_only_what_changed(tmp_path: Path) -> None:
+    warehouse, published = tmp_path / "trustqa.duckdb", tmp_path / "trustqa_marts.duckdb"
+    make_warehouse(warehouse, 1)
+    with duckdb.connect(str(warehouse)) as con:
+        # a daily mart: 10 days x 3 users
+        con.execute("create table marts.fct_daily as select date '2026-11-01' + d::int as as_of_day, u as user_id, "
+                    "d * 10 + u as score from range(10) t(d), range(3) s(u)")
+    first = publish(warehouse, published, "run-1")
+    assert set(first.changes.values()) == {"copied"}  # nothing published before: every mart copied whole
+    with duckdb.connect(str(warehouse)) as con:
+        # the nightly rewrites the last day (one changed score, one user gone) and adds a new day
+        con.execute("update marts.fct_daily set score = -1 where as_of_day = date '2026-11-10' and user_id = 0")
+        con.execute("delete from marts.fct_daily where as_of_day = date '2026-11-10' and user_id = 2")
+        con.execute("insert into marts.fct_daily values (date '2026-11-11', 0, 7)")
+        con.execute("update marts.fct_b set version = 2 where id = 5")  # no day column: the whole mart
+    second = publish(warehouse, published, "run-2")
+    assert second.changes == {
+        "marts.fct_a": "kept",
+        "marts.fct_b": "copied",
+        "marts.fct_daily": "2 of 11 as_of_day values replaced",  # 11-10 changed, 11-11 is new
+    }
+    for table in ("marts.fct_a", "marts.fct_b", "marts.fct_daily"):
+        assert published_rows(published, table) == warehouse_rows(warehouse, table)
+    assert second.tables["marts.fct_daily"] == 30 - 1 + 1
+    assert read_publication_info(published)[1] == "run-2"
+
+
+def test_a_republication_follows_new_dropped_and_reshaped_marts(tmp_path: Path) -> None:
+    warehouse, published = tmp_path / "trustqa.duckdb", tmp_path / "trustqa_marts.duckdb"
+    make_warehouse(warehouse, 1)
+    publish(warehouse, published, "run-1")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("drop table marts.fct_b")
+        con.execute("alter table marts.fct_a add column note varchar default 'x'")
+        con.execute("create table marts.fct_new as select 1 as id")
+    publication = publish(warehouse, published, "run-2")
+    assert publication.changes == {"marts.fct_a": "copied", "marts.fct_new": "copied"}
+    with duckdb.connect(str(published), read_only=True) as con:
+        tables = {t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+        assert tables == {"fct_a", "fct_new"}
+    assert published_rows(published, "marts.fct_a") == warehouse_rows(warehouse, "marts.fct_a")
+
+
+def test_an_unreadable_last_publication_is_replaced_whole(tmp_path: Path) -> None:
+    warehouse, published = tmp_path / "trustqa.duckdb", tmp_path / "trustqa_marts.duckdb"
+    make_warehouse(warehouse, 1)
+    published.write_bytes(b"not a duckdb file" * 100)
+    publication = publish(warehouse, published, "run-1")
+    assert set(publication.changes.values()) == {"copied"}
+    assert published_rows(published, "marts.fct_a") == warehouse_rows(warehouse, "marts.fct_a")
+
+
 # An analyst in another process (DuckDB caches a database per process, so readers must be processes).
 # mode "poll": open, read the versions, close, again and again until the stop file exists;
 # mode "hold": open once, read, wait for the stop file, read again on the same connection.

@@ -23,9 +23,10 @@ MART_KEYS = sorted(
     owners=["team:data-engineering"],
     kinds={"duckdb"},
     description=(
-        "Every mart copied into a separate DuckDB file (TRUSTQA_PUBLISHED_PATH, default "
+        "Every mart published into a separate DuckDB file (TRUSTQA_PUBLISHED_PATH, default "
         "warehouse/trustqa_marts.duckdb) that replaces the previous one atomically. Analysts read this file "
-        "(read-only), so they never hold the writer's lock and never see a half-built state. It runs "
+        "(read-only), so they never hold the writer's lock and never see a half-built state. Only the marts "
+        "(and days of a daily mart) that changed since the last publication are rewritten. It runs "
         "only when every mart was built and its blocking gates passed: a failed run leaves the last "
         "good publication in place."
     ),
@@ -39,5 +40,6 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             "as_of_day": dg.MetadataValue.text(str(publication.as_of_day)),
             "tables": dg.MetadataValue.int(len(publication.tables)),
             "rows": dg.MetadataValue.json(publication.tables),
+            "changes": dg.MetadataValue.json(publication.changes),
         }
     )

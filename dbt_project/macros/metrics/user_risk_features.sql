@@ -257,8 +257,7 @@ risk_disputed_sold as (
             disputed.seller_id = risk_spine.user_id
             and {{ known_at_day('disputed', 'risk_spine.as_of_day') }}
             and disputed.placed_day between risk_spine.window_90d_start and risk_spine.as_of_day
-            and disputed.dispute_known_from_day <= risk_spine.as_of_day
-            and (disputed.dispute_known_to_day is null or disputed.dispute_known_to_day > risk_spine.as_of_day)
+            and {{ known_at_day('disputed', 'risk_spine.as_of_day', prefix='dispute_') }}
             and disputed.opened_day <= risk_spine.as_of_day
     group by risk_spine.as_of_day, risk_spine.user_id
 ),
@@ -296,8 +295,7 @@ risk_chargebacks as (
         on
             chargebacks.buyer_id = risk_spine.user_id
             and {{ known_at_day('chargebacks', 'risk_spine.as_of_day') }}
-            and chargebacks.dispute_known_from_day <= risk_spine.as_of_day
-            and (chargebacks.dispute_known_to_day is null or chargebacks.dispute_known_to_day > risk_spine.as_of_day)
+            and {{ known_at_day('chargebacks', 'risk_spine.as_of_day', prefix='dispute_') }}
             and chargebacks.opened_day between risk_spine.window_90d_start and risk_spine.as_of_day
     group by risk_spine.as_of_day, risk_spine.user_id
 ),

@@ -15,8 +15,9 @@
     leading underscore, are not contract columns): export_date (the file's
     date), _source_file, _source_line, _loaded_at.
 
-    In an incremental model (the history tables) only the versions of the
-    keys that changed are read: incremental_changed_keys().
+    In an incremental model (the staging and history tables) only the
+    versions of the keys that changed are read: incremental_changed_keys(),
+    through changed_key_rows().
 
     Defensive rule: by contract a key appears at most once per export file
     and there is one file per table and day. Should the same export date be
@@ -57,7 +58,7 @@
             ) as _delivery_rank
         from {{ relation }}
         {%- if is_incremental() %}
-        where {{ key }} in ({{ incremental_changed_keys(relation, key) }})
+        where {{ changed_key_rows(relation, key) }}
         {%- endif %}
     ) as typed_versions
     where _delivery_rank = 1
@@ -106,4 +107,32 @@
         {{ exceptions.raise_compiler_error("source " ~ source_name ~ "." ~ table_name ~ " has no documented columns") }}
     {%- endif -%}
     {{ return(node.columns.values() | list) }}
+{%- endmacro %}
+
+
+{#-
+    The condition that keeps the rows of `relation` (a raw source, no alias)
+    whose key incremental_changed_keys() returns (dispatch: duckdb, default).
+
+    On DuckDB a semi-join on the key reads every column of every raw row
+    before it can drop one (the scan cannot use the key set to skip data):
+    12 s a night for the 28 million raw orders of scale 10. Finding the
+    matching row ids from the key column alone and then reading only those
+    rows (DuckDB fetches the other columns by rowid) takes about a third of
+    that. Elsewhere (Snowflake) the plain semi-join.
+-#}
+{% macro changed_key_rows(relation, key) -%}
+    {{ return(adapter.dispatch('changed_key_rows', 'trustqa')(relation, key)) }}
+{%- endmacro %}
+
+{% macro default__changed_key_rows(relation, key) -%}
+    {{ key }} in ({{ incremental_changed_keys(relation, key) }})
+{%- endmacro %}
+
+{% macro duckdb__changed_key_rows(relation, key) -%}
+    rowid in (
+        select changed_rows.rowid
+        from {{ relation }} as changed_rows
+        where changed_rows.{{ key }} in ({{ incremental_changed_keys(relation, key) }})
+    )
 {%- endmacro %}
