@@ -140,29 +140,33 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
     day = next((c for c in DAY_COLUMNS if c in {column for column, _ in columns}), None)
     group = f'"{day}"' if day else "null"
     fingerprints = "select {group} as part, count(*) as n, sum(hash(t)) as h from {relation} as t group by 1"
-    changed = f"""
-        select coalesce(now.part, last.part) as part
+    # one row per day (or one for the whole mart) in either copy: whether it differs, whether it is a (non-null) day of the warehouse
+    compared = f"""
+        select
+            coalesce(now.part, last.part) as part,
+            now.n is distinct from last.n or now.h is distinct from last.h as differs,
+            now.part is not null as is_current
         from ({fingerprints.format(group=group, relation=source)}) as now
         full join ({fingerprints.format(group=group, relation=target)}) as last
             on now.part is not distinct from last.part
-        where now.n is distinct from last.n or now.h is distinct from last.h
     """
     if day is None:
-        if not con.execute(changed).fetchall():
+        if not con.execute(f"select 1 from ({compared}) where differs").fetchall():
             return KEPT
         con.execute(f"create or replace table {target} as select * from {source}")
         return COPIED
-    con.execute(f"create or replace temp table _published_changes as {changed}")
-    replaced = con.execute("select count(*) from _published_changes").fetchone()[0]
+    con.execute(f"create or replace temp table _published_parts as {compared}")
+    replaced, total = con.execute(
+        "select count(*) filter (where differs), count(*) filter (where is_current) from _published_parts"
+    ).fetchone()
     if replaced:
-        in_changed = f'exists (select 1 from _published_changes as c where c.part is not distinct from t."{day}")'
+        in_changed = (
+            f'exists (select 1 from _published_parts as c where c.differs and c.part is not distinct from t."{day}")'
+        )
         con.execute(f"delete from {target} as t where {in_changed}")
         con.execute(f"insert into {target} select * from {source} as t where {in_changed}")
-    con.execute("drop table _published_changes")
-    if not replaced:
-        return KEPT
-    total = con.execute(f'select count(distinct "{day}") from {source}').fetchone()[0]
-    return f"{replaced} of {total} {day} values replaced"
+    con.execute("drop table _published_parts")
+    return f"{replaced} of {total} {day} values replaced" if replaced else KEPT
 
 
 def _as_of_day(con: duckdb.DuckDBPyConnection) -> dt.date | None:
