@@ -140,7 +140,8 @@ def _sync_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> str:
     day = next((c for c in DAY_COLUMNS if c in {column for column, _ in columns}), None)
     group = f'"{day}"' if day else "null"
     fingerprints = "select {group} as part, count(*) as n, sum(hash(t)) as h from {relation} as t group by 1"
-    # one row per day (or one for the whole mart) in either copy: whether it differs, whether it is a (non-null) day of the warehouse
+    # one row per day (or one for the whole mart) in either copy: whether its fingerprints differ,
+    # and whether it is a (non-null) day of the warehouse's mart
     compared = f"""
         select
             coalesce(now.part, last.part) as part,
