@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.contract import table
+from dagster_project.contract import TABLES, table
+from dagster_project.loading.fast_path import CleanCandidate, clean_insert_sql, keeps_reader_order
 from dagster_project.loading.loader import UnreadableExportFile, connect, load_days
+from dagster_project.loading.raw_schema import create_schemas_sql
 from dagster_project.loading.rules import RULES
 from tests.export_builder import csv_text, export_path, jsonl_text, write_export
 
@@ -251,8 +253,8 @@ def test_batching_does_not_change_what_loads(tmp_path):
         export_path(tmp_path, "orders", name).write_text(text)
     days = [DAY + dt.timedelta(days=i) for i in range(len(files))]
 
-    one_per_batch = _full_state(tmp_path / "one", tmp_path, "orders", days, batch_bytes=1)
-    all_in_one = _full_state(tmp_path / "all", tmp_path, "orders", days, batch_bytes=1 << 30)
+    one_per_batch = _full_state(tmp_path / "one", tmp_path, "orders", days, batch_bytes=1, fast_batch_bytes=1)
+    all_in_one = _full_state(tmp_path / "all", tmp_path, "orders", days, batch_bytes=1 << 30, fast_batch_bytes=1 << 30)
     assert one_per_batch == all_in_one
     rows = query(tmp_path / "all", "select _source_file, _source_line, order_id, show_id from raw.orders order by all")
     bad = query(tmp_path / "all", "select _source_file, _source_line, rule, raw_text from quarantine.orders order by all")
@@ -284,7 +286,9 @@ def _full_state(root: Path, exports: Path, table_name: str, days: list[dt.date],
 def _assert_fast_equals_general(tmp_path: Path, table_name: str, days: list[dt.date]):
     general = _full_state(tmp_path / "general", tmp_path, table_name, days, fast=False)
     for batch_bytes in (1, 1 << 30):
-        fast = _full_state(tmp_path / f"fast{batch_bytes}", tmp_path, table_name, days, batch_bytes=batch_bytes)
+        fast = _full_state(
+            tmp_path / f"fast{batch_bytes}", tmp_path, table_name, days, batch_bytes=batch_bytes, fast_batch_bytes=batch_bytes
+        )
         assert fast == general
     return general
 
@@ -361,6 +365,33 @@ def test_clean_files_skip_the_general_path(tmp_path, monkeypatch):
     result = load(tmp_path, "orders")
     assert (result.loaded, judged) == (2, [])
     assert query(tmp_path, "select order_id, _source_line from raw.orders order by 2") == [("o1", 2), ("o2", 3)]
+
+
+@pytest.mark.parametrize("table_name", [t.name for t in TABLES])
+def test_the_fast_insert_keeps_the_reader_order(tmp_path, table_name):
+    """Line numbers come from the inserted rows' order, so every table's fast insert must be planned as an
+    order-preserving batch insert: a rule the planner turns into a join (a long IN list does) would not be."""
+    path = write_export(tmp_path, table_name, DAY.isoformat(), [])
+    files = [CleanCandidate(0, path, DAY, "f", 0)]
+    header = table(table_name).column_names if table(table_name).file_format == "csv" else None
+    insert = clean_insert_sql(table(table_name), files, header, "timestamp '2026-11-02 03:00:00'")
+    with connect(tmp_path / "w.duckdb") as con:
+        for statement in create_schemas_sql(table(table_name)):
+            con.execute(statement)
+        assert keeps_reader_order(con, insert)
+        # the guard itself: the same rows through a join are not promised in reader order
+        joined = insert.replace("where not", "where _source_file in (select unnest(['f', 'g'])) and not", 1)
+        assert not keeps_reader_order(con, joined)
+
+
+def test_an_insert_that_would_lose_the_order_leaves_the_files_to_the_general_path(tmp_path, monkeypatch):
+    """When DuckDB would not keep the reader's order, no line number is guessed: the general path loads the files."""
+    import dagster_project.loading.fast_path as fast_path_module
+
+    write_export(tmp_path, "orders", DAY.isoformat(), [ORDER, {**ORDER, "order_id": "o2", "status": "lost"}, {**ORDER, "order_id": "o3"}])
+    expected = _full_state(tmp_path / "general", tmp_path, "orders", [DAY], fast=False)
+    monkeypatch.setattr(fast_path_module, "keeps_reader_order", lambda con, insert: False)
+    assert _full_state(tmp_path / "fast", tmp_path, "orders", [DAY]) == expected
 
 
 def test_a_failed_fast_read_falls_back_to_the_general_path(tmp_path, monkeypatch):

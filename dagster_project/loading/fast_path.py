@@ -5,23 +5,30 @@ rule. For those, the general path (judge into a scratch table, then copy into
 ``raw``) reads every row into a working table and writes it twice. This path
 reads a batch of files once (``read_csv`` with ``store_rejects``, or
 ``read_ndjson_objects``), evaluates every value rule in the same select and
-inserts the records that break none straight into ``raw.<table>``, numbered
-by position: the reader keeps each file's order, and the loader's pass over
-the bytes gives each file's line count, so record i of a file is line i + 1
-(CSV, after the header) or line i (JSON Lines).
+inserts the records that break none straight into ``raw.<table>``.
+
+The read runs on every core: nothing in it numbers rows (``row_number() over
+()`` would run the whole read, parse and rules on one thread). Lines are
+numbered after the insert instead, from the table's ``rowid``: DuckDB keeps
+the reader's order in an insert (``preserve_insertion_order``, set here), so
+a file's records are its rows in ``rowid`` order, and for a clean file
+record i is line i + 1 (CSV, after the header) or line i (JSON Lines).
 
 Right after the insert, one aggregate over the rows just inserted checks
 that each file was clean: as many rows as data lines (so no line was
 rejected, blank, part of a multi-line record or broke a rule), no key
-repeated, and nothing in the reader's reject table. The rows of a file that
-is not clean are deleted again (they are the transaction's own) and the file
-goes to the general path, which gives every record its rule, line and raw
-text. Nothing here creates a working table: memory stays with the statement.
+repeated, its rows one contiguous run of ``rowid``, and nothing in the
+reader's reject table. The rows of a file that is not clean are deleted
+again (they are the transaction's own) and the file goes to the general
+path, which gives every record its rule, line and raw text; the others get
+their line numbers. Nothing here creates a working table: memory stays with
+the statement.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,13 +53,20 @@ class CleanCandidate:
     records: int  # data lines: what a clean file yields, one record each
 
 
-def _files_sql(files: Sequence[CleanCandidate]) -> str:
-    """The batch's files by reader ``file_index``, with the rows read before each (its numbering offset)."""
-    rows, offset = [], 0
-    for index, f in enumerate(files):
-        rows.append(f"({index}, date '{f.export_date}', {quote_literal(f.source_file)}, {offset})")
-        offset += f.records
-    return f"(values {', '.join(rows)}) as f(_file_index, _export_date, _source_file, _offset)"
+def _file_columns_sql(files: Sequence[CleanCandidate]) -> str:
+    """``_export_date`` and ``_source_file`` of a row from its reader ``_file_index``: list lookups, a
+    projection that keeps the reader's order (a join with the list of files would not)."""
+    days = ", ".join(f"date '{f.export_date}'" for f in files)
+    names = ", ".join(quote_literal(f.source_file) for f in files)
+    return f"[{days}][_file_index::bigint + 1] as _export_date, [{names}][_file_index::bigint + 1] as _source_file"
+
+
+def keeps_reader_order(con: duckdb.DuckDBPyConnection, insert: str) -> bool:
+    """Whether DuckDB plans ``insert`` as an order-preserving batch insert. Anything in the select that
+    does not keep row order (a join, say one the planner makes of a long ``IN`` list) turns the plan
+    into a plain parallel insert, whose rows may land in any order."""
+    plan = " ".join(str(row[-1]) for row in con.execute(f"explain {insert}").fetchall())
+    return re.search(r"batch[ _]insert", plan, re.IGNORECASE) is not None
 
 
 def _paths(files: Sequence[CleanCandidate]) -> str:
@@ -60,12 +74,12 @@ def _paths(files: Sequence[CleanCandidate]) -> str:
 
 
 def _csv_source(table: Table, files: Sequence[CleanCandidate], header: Sequence[str]) -> tuple[str, str]:
-    """(rows in reader order with ``_rn`` and ``_file_index`` and the values as text, a condition that is
+    """(rows in reader order with ``_file_index`` and the values as text, a condition that is
     true for a record that is not a clean, good record)."""
     columns = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in header) + "}"
     values = ", ".join(f"nullif({c}, '') as {c}" for c in table.column_names)
     source = f"""
-        select row_number() over () as _rn, file_index as _file_index, {values}
+        select file_index as _file_index, {values}
         from read_csv({_paths(files)},
             header = true, columns = {columns}, auto_detect = false,
             delim = ',', quote = '"', escape = '"', strict_mode = true,
@@ -82,12 +96,12 @@ def _jsonl_source(table: Table, files: Sequence[CleanCandidate]) -> tuple[str, s
     )
     # a line that is not JSON comes back as null (ignore_errors), one row per non-blank line
     source = f"""
-        select _rn, _file_index, _object, {fields}
+        select _file_index, _object, {fields}
         from (
-            select _rn, _file_index, _object,
+            select _file_index, _object,
                    json_extract_string(_object, {paths}) as _values, json_type(_object, {paths}) as _types
             from (
-                select row_number() over () as _rn, file_index as _file_index,
+                select file_index as _file_index,
                        -- json_keys is [] for anything but an object: one test for object and fields
                        case when list_sort(json_keys(json)) = {expected} then json end as _object
                 from read_ndjson_objects({_paths(files)}, ignore_errors = true)
@@ -95,6 +109,20 @@ def _jsonl_source(table: Table, files: Sequence[CleanCandidate]) -> tuple[str, s
         )
     """
     return source, f"(_object is null or {breaks_any_sql(table, 'jsonl')})"
+
+
+def clean_insert_sql(table: Table, files: Sequence[CleanCandidate], header: Sequence[str] | None, loaded_at: str) -> str:
+    """The insert of a batch's good records into ``raw.<table>``, in reader order, ``_source_line`` 0
+    (``_not_clean`` numbers the lines once the file is known to be clean)."""
+    source, bad = _csv_source(table, files, header) if table.file_format == "csv" else _jsonl_source(table, files)
+    helpers = ", ".join(["*", *helpers_sql(table)])
+    typed = ", ".join(typed_value_sql(c) for c in table.columns)
+    return f"""
+        insert into {RAW_SCHEMA}.{table.name}
+        select {typed}, _export_date, _source_file, 0, {loaded_at}
+        from (select {helpers} from (select *, {_file_columns_sql(files)} from ({source})))
+        where not {bad}
+    """
 
 
 def insert_clean(
@@ -106,33 +134,24 @@ def insert_clean(
 ) -> list[int]:
     """Insert the clean records of a batch into ``raw.<table>``; return the ids of the files that were
     not clean, whose rows are removed again. Run inside the replace transaction."""
-    csv = table.file_format == "csv"
+    con.execute("set preserve_insertion_order = true")  # the line numbers rest on it (DuckDB's default)
     for name in (_REJECTS, _SCANS):
         con.execute(f"drop table if exists {name}")
-    source, bad = _csv_source(table, files, header) if csv else _jsonl_source(table, files)
-    helpers = ", ".join(["*", *helpers_sql(table)])
-    typed = ", ".join(typed_value_sql(c) for c in table.columns)
-    first_line = 1 if csv else 0
-    con.execute(
-        f"""
-        insert into {RAW_SCHEMA}.{table.name}
-        select {typed}, _export_date, _source_file, _rn - _offset + {first_line}, {loaded_at}
-        from (select {helpers} from ({source}) r join {_files_sql(files)} using (_file_index))
-        where not {bad}
-        """
-    )
-    return _not_clean(con, table, files, csv)
+    insert = clean_insert_sql(table, files, header, loaded_at)
+    if not keeps_reader_order(con, insert):
+        return [f.file_id for f in files]  # no line numbers to trust: the general path numbers the lines itself
+    con.execute(insert)
+    return _not_clean(con, table, files, table.file_format == "csv")
 
 
 def _not_clean(con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[CleanCandidate], csv: bool) -> list[int]:
-    """Check what was inserted per file; delete the rows of the files that were not clean, renumber the others."""
+    """Check what was inserted per file; delete the rows of the files that were not clean, number the others' lines."""
     target = f"{RAW_SCHEMA}.{table.name}"
-    first_line = 2 if csv else 1
     inserted = {
-        name: (rows, keys, first)
-        for name, rows, keys, first in con.execute(
-            f"select _source_file, count(*), count(distinct {table.key}), min(_source_line) from {target} "
-            f"where _export_date in ({_days(files)}) and _source_file in ({_names(files)}) group by 1"
+        name: (rows, keys, run, first)
+        for name, rows, keys, run, first in con.execute(
+            f"select _source_file, count(*), count(distinct {table.key}), max(rowid) - min(rowid) + 1, min(rowid) "
+            f"from {target} where _export_date in ({_days(files)}) and _source_file in ({_names(files)}) group by 1"
         ).fetchall()
     }
     rejected: set[str] = set()
@@ -144,24 +163,22 @@ def _not_clean(con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[Cle
                 f"select distinct s.file_path from {_REJECTS} j join {_SCANS} s on s.scan_id = j.scan_id and s.file_id = j.file_id"
             ).fetchall()
         }
+    # clean: every data line one good record, no key twice, the rows one run of rowid (the file's order)
     failed = [
         f for f in files
-        if f.source_file in rejected or inserted.get(f.source_file, (0, 0, None))[:2] != (f.records, f.records)
+        if f.source_file in rejected or inserted.get(f.source_file, (0, 0, 0, None))[:3] != (f.records,) * 3
     ]
     if failed:
         con.execute(f"delete from {target} where _export_date in ({_days(failed)}) and _source_file in ({_names(failed)})")
-    # the reader numbers the batch's rows in one sequence: a file after one that yielded fewer rows than
-    # lines starts late; a clean file's records are its data lines in order, so its first is line first_line
-    shifted = {name: first - first_line for name, (_, _, first) in inserted.items() if first is not None and first != first_line}
-    shifted = {f.source_file: shifted[f.source_file] for f in files if f not in failed and f.source_file in shifted}
-    if shifted:
-        shifts = ", ".join(f"({quote_literal(name)}, {shift})" for name, shift in shifted.items())
-        moved = [f for f in files if f.source_file in shifted]
+    numbered = [f for f in files if f not in failed and f.records > 0]
+    if numbered:
+        first_line = 2 if csv else 1
+        firsts = ", ".join(f"({quote_literal(f.source_file)}, {inserted[f.source_file][3]})" for f in numbered)
         con.execute(
             f"""
-            update {target} as t set _source_line = t._source_line - s.shift
-            from (values {shifts}) as s(name, shift)
-            where t._export_date in ({_days(moved)}) and t._source_file = s.name
+            update {target} as t set _source_line = t.rowid - s.first_rowid + {first_line}
+            from (values {firsts}) as s(name, first_rowid)
+            where t._export_date in ({_days(numbered)}) and t._source_file = s.name
             """
         )
     return [f.file_id for f in failed]

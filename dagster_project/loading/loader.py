@@ -62,12 +62,19 @@ from dagster_project.loading.physical_lines import scan_file
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
 from dagster_project.loading.rules import quote_literal, typed_value_sql
 
-__all__ = ["DEFAULT_BATCH_BYTES", "FileResult", "LoadResult", "UnreadableExportFile", "connect", "load_days"]
+__all__ = ["DEFAULT_BATCH_BYTES", "DEFAULT_FAST_BATCH_BYTES", "FileResult", "LoadResult", "UnreadableExportFile", "connect", "load_days"]
 
-# Export bytes read in one batch: big enough that per-statement costs vanish,
-# small enough that a batch's working state (a few times its text) stays well
-# inside memory at any scale. A file bigger than this is a batch of its own.
+# Export bytes judged in one batch on the general path: big enough that
+# per-statement costs vanish, small enough that a batch's working tables (a
+# few times its text) stay well inside memory at any scale. A file bigger
+# than this is a batch of its own.
 DEFAULT_BATCH_BYTES = 128 << 20
+# Export bytes read in one fast-path insert. It keeps no working table (the
+# rows stream into raw; the check after it holds one key per row), so its
+# batches can be larger: fewer statements, and both cores busy until the end
+# of each read (at scale 10, 40 days of orders: 8.0 s in one read, 9.3 s in
+# 128 MiB batches).
+DEFAULT_FAST_BATCH_BYTES = 1 << 30
 
 
 @dataclass
@@ -187,9 +194,11 @@ def _replace(
     scratch: Scratch,
     loaded_at: str,
     batch_bytes: int,
-    fast: bool,
+    fast_batch_bytes: int | None,
 ) -> dict[int, FileResult]:
-    """In one transaction: delete the days' rows (and the misnamed files' records), load the readable files, write the audit."""
+    """In one transaction: delete the days' rows (and the misnamed files' records), load the readable files, write the audit.
+
+    ``fast_batch_bytes`` None: every file on the general path."""
     day_list = ", ".join(f"date '{d}'" for d in days) or "null"
     misnamed = [c.file for c in checked if c.file.export_date is None]
     readable = [c for c in checked if c.fault is None and not c.empty]
@@ -202,8 +211,8 @@ def _replace(
             con.execute(f"delete from {QUARANTINE_SCHEMA}.{table.name} where _source_file in ({names})")
         forget_loads(con, table.name, days, [f.relative_path for f in misnamed])
         results = dict(results)
-        if fast:
-            results.update(_insert_clean_files(con, table, readable, loaded_at, batch_bytes))
+        if fast_batch_bytes is not None:
+            results.update(_insert_clean_files(con, table, readable, loaded_at, fast_batch_bytes))
         rest = [c for c in readable if c.file_id not in results]
         results.update(_judge_and_copy(con, table, rest, scratch, loaded_at, batch_bytes))
         con.execute(f"insert into {QUARANTINE_SCHEMA}.{table.name} select * from {scratch.quarantine}")
@@ -223,12 +232,15 @@ def load_days(
     loaded_at: dt.datetime,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     fast: bool = True,
+    fast_batch_bytes: int = DEFAULT_FAST_BATCH_BYTES,
 ) -> LoadResult:
     """Replace the rows of ``days`` in ``raw.<table>`` with what the export files hold.
 
     Also (re)quarantines the table's misnamed files, which belong to no day.
     On any error nothing is changed. ``fast=False`` judges every file on the
     general path (the fast path's reference; same rows, lines and quarantine).
+    ``batch_bytes`` and ``fast_batch_bytes`` size the batches of the general
+    and the fast path.
     """
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
     days = sorted(days)
@@ -249,12 +261,14 @@ def load_days(
             elif c.empty:
                 results[c.file_id] = FileResult(c.file.relative_path)
         try:
-            results = _replace(con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, fast)
+            results = _replace(
+                con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, fast_batch_bytes if fast else None
+            )
         except duckdb.Error:
             if not fast:
                 raise
             # the fast read failed as a whole (rolled back): the general path names the file or loads it
-            results = _replace(con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, False)
+            results = _replace(con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, None)
     finally:
         con.execute(f"drop schema if exists {scratch.schema} cascade")
     return LoadResult(table.name, days, [results[c.file_id] for c in checked])
