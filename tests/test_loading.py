@@ -384,14 +384,31 @@ def test_the_fast_insert_keeps_the_reader_order(tmp_path, table_name):
         assert not keeps_reader_order(con, joined)
 
 
-def test_an_insert_that_would_lose_the_order_leaves_the_files_to_the_general_path(tmp_path, monkeypatch):
-    """When DuckDB would not keep the reader's order, no line number is guessed: the general path loads the files."""
-    import dagster_project.loading.fast_path as fast_path_module
+def test_one_thread_keeps_the_reader_order(tmp_path):
+    """On one thread DuckDB plans a plain insert, which keeps the order too: the fast path stays on."""
+    path = write_export(tmp_path, "orders", DAY.isoformat(), [])
+    insert = clean_insert_sql(table("orders"), [CleanCandidate(0, path, DAY, "f", 0)], table("orders").column_names, "now()")
+    with connect(tmp_path / "w.duckdb") as con:
+        for statement in create_schemas_sql(table("orders")):
+            con.execute(statement)
+        con.execute("set threads = 1")
+        assert keeps_reader_order(con, insert)
 
-    write_export(tmp_path, "orders", DAY.isoformat(), [ORDER, {**ORDER, "order_id": "o2", "status": "lost"}, {**ORDER, "order_id": "o3"}])
-    expected = _full_state(tmp_path / "general", tmp_path, "orders", [DAY], fast=False)
+
+def test_an_insert_that_would_lose_the_order_leaves_the_files_to_the_general_path(tmp_path, monkeypatch):
+    """When DuckDB would not keep the reader's order, no line number is guessed: the general path loads
+    the clean files, with the same rows, lines and audit as when the fast path takes them."""
+    import dagster_project.loading.fast_path as fast_path_module
+    import dagster_project.loading.loader as loader_module
+
+    write_export(tmp_path, "orders", DAY.isoformat(), [ORDER, {**ORDER, "order_id": "o2"}, {**ORDER, "order_id": "o3"}])
+    expected = _full_state(tmp_path / "fast", tmp_path, "orders", [DAY])
+    judged = []
+    judge_batch = loader_module.judge_batch
+    monkeypatch.setattr(loader_module, "judge_batch", lambda *args, **kwargs: judged.append(args) or judge_batch(*args, **kwargs))
     monkeypatch.setattr(fast_path_module, "keeps_reader_order", lambda con, insert: False)
-    assert _full_state(tmp_path / "fast", tmp_path, "orders", [DAY]) == expected
+    assert _full_state(tmp_path / "guarded", tmp_path, "orders", [DAY]) == expected
+    assert len(judged) == 1  # the clean file was judged record by record
 
 
 def test_a_failed_fast_read_falls_back_to_the_general_path(tmp_path, monkeypatch):

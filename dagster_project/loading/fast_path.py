@@ -9,10 +9,13 @@ inserts the records that break none straight into ``raw.<table>``.
 
 The read runs on every core: nothing in it numbers rows (``row_number() over
 ()`` would run the whole read, parse and rules on one thread). Lines are
-numbered after the insert instead, from the table's ``rowid``: DuckDB keeps
-the reader's order in an insert (``preserve_insertion_order``, set here), so
+numbered after the insert instead, from the table's ``rowid``: a batch
+insert keeps the reader's order (``preserve_insertion_order``, set here), so
 a file's records are its rows in ``rowid`` order, and for a clean file
 record i is line i + 1 (CSV, after the header) or line i (JSON Lines).
+Before each insert, ``keeps_reader_order`` reads DuckDB's plan: when it is
+not an order-preserving insert, no line number is trusted and the batch's
+files go to the general path, which numbers lines itself.
 
 Right after the insert, one aggregate over the rows just inserted checks
 that each file was clean: as many rows as data lines (so no line was
@@ -28,7 +31,7 @@ the statement.
 from __future__ import annotations
 
 import datetime as dt
-import re
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +65,15 @@ def _file_columns_sql(files: Sequence[CleanCandidate]) -> str:
 
 
 def keeps_reader_order(con: duckdb.DuckDBPyConnection, insert: str) -> bool:
-    """Whether DuckDB plans ``insert`` as an order-preserving batch insert. Anything in the select that
+    """Whether DuckDB's plan for ``insert`` keeps the reader's row order: an order-preserving batch
+    insert at the top of the plan, or a plain insert run on one thread. Anything in the select that
     does not keep row order (a join, say one the planner makes of a long ``IN`` list) turns the plan
     into a plain parallel insert, whose rows may land in any order."""
-    plan = " ".join(str(row[-1]) for row in con.execute(f"explain {insert}").fetchall())
-    return re.search(r"batch[ _]insert", plan, re.IGNORECASE) is not None
+    plan = json.loads(con.execute(f"explain (format json) {insert}").fetchall()[0][-1])
+    top = plan[0]["name"] if plan else None
+    if top == "BATCH_INSERT":
+        return True
+    return top == "INSERT" and con.execute("select current_setting('threads')").fetchone()[0] == 1
 
 
 def _paths(files: Sequence[CleanCandidate]) -> str:
