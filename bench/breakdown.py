@@ -54,7 +54,9 @@ def runs(dagster_home: Path) -> list[RunProfile]:
         for step in sorted(steps, key=lambda s: s.start_time):
             phase = phase_of(step.step_key)
             profile.phases[phase] = profile.phases.get(phase, 0.0) + step.end_time - step.start_time
-        profile.events = Counter(r.dagster_event.event_type_value for r in instance.all_logs(run.run_id) if r.dagster_event)
+        profile.events = Counter(
+            r.dagster_event.event_type_value for r in instance.all_logs(run.run_id) if r.dagster_event
+        )
         profiles.append(profile)
     instance.dispose()
     return profiles

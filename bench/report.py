@@ -11,21 +11,36 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from bench.measure import Measurement
 from bench.breakdown import DbtNode, RunProfile
+from bench.measure import Measurement
 
 # Every measured step: key, label, what runs (each one process, timed as a whole).
 STEPS = (
     ("generate", "generate exports", "`trustqa generate` of every day"),
-    ("full_build", "full build", "`trustqa materialize --from <day 1> --to <day N-1>`: fresh warehouse and DAGSTER_HOME; raw load, dbt, gates"),
+    (
+        "full_build",
+        "full build",
+        "`trustqa materialize --from <day 1> --to <day N-1>`: fresh warehouse and DAGSTER_HOME; raw load, dbt, gates",
+    ),
     ("nightly", "nightly (one new day)", "`trustqa materialize --partition <day N>` on the full build's warehouse"),
     ("raw_load", "raw loading", "the loader (`load_days`) for every table over days 1..N-1, one process"),
-    ("direct_read", "DuckDB direct read", "`read_csv`/`read_json` of the same files into tables, one statement per table"),
+    (
+        "direct_read",
+        "DuckDB direct read",
+        "`read_csv`/`read_json` of the same files into tables, one statement per table",
+    ),
     ("dbt_bare", "dbt build (bare)", "`dbt build` on the loaded raw tables, no Dagster"),
     ("dbt_dagster", "dbt build (Dagster)", "the same dbt assets and dbt tests through Dagster in-process, no GX gates"),
     ("gates", "quality gates (GX)", "every Great Expectations suite (35) on the built warehouse, with Data Docs"),
 )
-STEP_COLUMNS = ("step", "what runs", "wall s", "peak MiB (largest process)", "peak MiB (process tree, sampled)", "exit code")
+STEP_COLUMNS = (
+    "step",
+    "what runs",
+    "wall s",
+    "peak MiB (largest process)",
+    "peak MiB (process tree, sampled)",
+    "exit code",
+)
 RATIOS = (
     "nightly / full build",
     "gates / full build",
@@ -76,7 +91,9 @@ def machine() -> str:
     with open("/proc/meminfo") as handle:
         ram = int(next(line for line in handle if line.startswith("MemTotal")).split()[1]) / 2**20
     cores = len(os.sched_getaffinity(0))
-    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "great_expectations"))
+    versions = ", ".join(
+        f"{p} {metadata.version(p)}" for p in ("duckdb", "dbt-core", "dbt-duckdb", "dagster", "great_expectations")
+    )
     return f"{cpu}, {cores} cores, {ram:.1f} GiB RAM; Linux {platform.release()}; Python {platform.python_version()}; {versions}"
 
 
@@ -128,8 +145,12 @@ def ratios(r: Results) -> list[tuple[str, float | None, str, bool | None]]:
 
 def _ratio_rows(r: Results) -> list[list[object]]:
     return [
-        [name, "not measured" if value is None else f"{value:.3f}", target,
-         "not measured" if met is None else "met" if met else "missed"]
+        [
+            name,
+            "not measured" if value is None else f"{value:.3f}",
+            target,
+            "not measured" if met is None else "met" if met else "missed",
+        ]
         for name, value, target, met in ratios(r)
     ]
 
@@ -167,7 +188,7 @@ def _events(r: Results) -> str:
     return (
         f"Dagster's event log (SQLite in DAGSTER_HOME) received {full}"
         f"{text(r.runs['nightly'])} in the nightly run: one planned and one recorded materialization per "
-        "partitioned asset and export day; the planned ones are written before the first step (in \"outside the run\")."
+        'partitioned asset and export day; the planned ones are written before the first step (in "outside the run").'
     )
 
 
@@ -201,8 +222,11 @@ def _failures(r: Results) -> list[str]:
     for key, label, _ in STEPS:
         m = r.steps.get(key)
         if m is not None and m.returncode:
-            notes += ["", f"**{label} failed** (exit code {m.returncode}, log `{m.log}`); its figures are for the "
-                      "work done until then, without what the failure skipped:"]
+            notes += [
+                "",
+                f"**{label} failed** (exit code {m.returncode}, log `{m.log}`); its figures are for the "
+                "work done until then, without what the failure skipped:",
+            ]
             notes += [f"    {line}" for line in m.failure_lines()]
     return notes
 
@@ -254,14 +278,17 @@ def render(r: Results, machine_text: str, code_text: str) -> str:
         ),
         "- wall time: the whole process (interpreter start and imports included). Peak memory: "
         "\"largest process\" is the kernel's `ru_maxrss` from `os.wait4()` on the step's process, which covers "
-        "every descendant it waited for (the `dbt` processes Dagster starts); \"process tree\" is the sum of the "
+        'every descendant it waited for (the `dbt` processes Dagster starts); "process tree" is the sum of the '
         "resident sets of the step's processes, sampled every 0.2 s from /proc (see bench/measure.py)",
         "",
         "## Rows per raw table",
         "",
         _table(
             RAW_COLUMNS,
-            [[t.table, f"{t.history:,}", f"{t.new_day:,}", f"{t.quarantined:,}", f"{t.files_mb:.1f}"] for t in r.raw_rows],
+            [
+                [t.table, f"{t.history:,}", f"{t.new_day:,}", f"{t.quarantined:,}", f"{t.files_mb:.1f}"]
+                for t in r.raw_rows
+            ],
         ),
         "",
         "## Steps",
@@ -269,9 +296,23 @@ def render(r: Results, machine_text: str, code_text: str) -> str:
         _table(
             STEP_COLUMNS,
             [
-                [label, what, f"{s[key].wall_s:.1f}", f"{s[key].peak_mib:.0f}", f"{s[key].tree_mib:.0f}", s[key].returncode]
+                [
+                    label,
+                    what,
+                    f"{s[key].wall_s:.1f}",
+                    f"{s[key].peak_mib:.0f}",
+                    f"{s[key].tree_mib:.0f}",
+                    s[key].returncode,
+                ]
                 if key in s
-                else [label, what, "skipped (exports present)" if key == "generate" else "skipped (--history-without-dagster)", "-", "-", "-"]
+                else [
+                    label,
+                    what,
+                    "skipped (exports present)" if key == "generate" else "skipped (--history-without-dagster)",
+                    "-",
+                    "-",
+                    "-",
+                ]
                 for key, label, what in STEPS
             ],
         ),
@@ -284,8 +325,18 @@ def render(r: Results, machine_text: str, code_text: str) -> str:
         _table(
             THROUGHPUT_COLUMNS,
             [
-                [name, f"{rows:,}", f"{r.input_mb:.1f}", f"{m.wall_s:.1f}", f"{rows / m.wall_s:,.0f}", f"{r.input_mb / m.wall_s:.1f}"]
-                for name, rows, m in (("loader", r.loader_rows, s["raw_load"]), ("DuckDB direct read", r.direct_rows, s["direct_read"]))
+                [
+                    name,
+                    f"{rows:,}",
+                    f"{r.input_mb:.1f}",
+                    f"{m.wall_s:.1f}",
+                    f"{rows / m.wall_s:,.0f}",
+                    f"{r.input_mb / m.wall_s:.1f}",
+                ]
+                for name, rows, m in (
+                    ("loader", r.loader_rows, s["raw_load"]),
+                    ("DuckDB direct read", r.direct_rows, s["direct_read"]),
+                )
             ],
         ),
         "",

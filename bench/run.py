@@ -61,11 +61,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "bench" / "out", help="work folder")
     parser.add_argument("--results", type=Path, default=None, help="report file (default bench/results/scale-<S>.md)")
     parser.add_argument(
-        "--skip-generate-if-present", action="store_true",
+        "--skip-generate-if-present",
+        action="store_true",
         help="reuse exports generated earlier with the same scale, days and start",
     )
     parser.add_argument(
-        "--history-without-dagster", action="store_true",
+        "--history-without-dagster",
+        action="store_true",
         help="skip the Dagster full build and orchestrated dbt; run the nightly on the loader + bare dbt warehouse",
     )
     args = parser.parse_args(argv)
@@ -88,7 +90,9 @@ def base_env(start: str) -> dict[str, str]:
     return env
 
 
-def warehouse_env(env: dict[str, str], exports: Path, warehouse: Path, dagster_home: Path | None = None) -> dict[str, str]:
+def warehouse_env(
+    env: dict[str, str], exports: Path, warehouse: Path, dagster_home: Path | None = None
+) -> dict[str, str]:
     extra = {
         "TRUSTQA_EXPORTS_DIR": str(exports),
         "TRUSTQA_DUCKDB_PATH": str(warehouse),
@@ -121,8 +125,18 @@ def generate(args: argparse.Namespace, scale_dir: Path, env: dict[str, str], log
     marker.unlink(missing_ok=True)
     shutil.rmtree(exports, ignore_errors=True)
     command = [
-        str(BIN / "trustqa"), "generate", "--out", str(exports), "--start", args.start,
-        "--days", str(args.days), "--scale", f"{args.scale:g}", "--seed", str(SEED),
+        str(BIN / "trustqa"),
+        "generate",
+        "--out",
+        str(exports),
+        "--start",
+        args.start,
+        "--days",
+        str(args.days),
+        "--scale",
+        f"{args.scale:g}",
+        "--seed",
+        str(SEED),
     ]
     measurement = run_step("generate", command, logs / "generate.log", env, scale_dir)
     marker.write_text(json.dumps(wanted))
@@ -171,12 +185,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[bench] {key} ...", flush=True)
         steps[key] = m = run_step(key, command, logs / f"{key}.log", step_env, cwd, check=check)
         failed = f", FAILED with exit code {m.returncode} (see {m.log})" if m.returncode else ""
-        print(f"[bench] {key}: {m.wall_s:.1f} s, peak {m.peak_mib:.0f} MiB (tree {m.tree_mib:.0f} MiB){failed}", flush=True)
+        print(
+            f"[bench] {key}: {m.wall_s:.1f} s, peak {m.peak_mib:.0f} MiB (tree {m.tree_mib:.0f} MiB){failed}",
+            flush=True,
+        )
 
     load_before = os.getloadavg()
     measured_at = dt.datetime.now(dt.UTC)
     # the dbt manifest the Dagster assets are built from: parsed once here, never inside a timed step
-    subprocess.run([python, "-c", "from dagster_project.dbt_project import prepare_manifest; prepare_manifest()"], check=True, env=env)
+    subprocess.run(
+        [python, "-c", "from dagster_project.dbt_project import prepare_manifest; prepare_manifest()"],
+        check=True,
+        env=env,
+    )
     try:
         print(f"[bench] generate scale {args.scale:g} x {args.days} days into {exports} ...", flush=True)
         generated = generate(args, scale_dir, env, logs)
@@ -197,10 +218,19 @@ def main(argv: list[str] | None = None) -> int:
             parts / f"{n}.duckdb" for n in ("loader", "direct_read", "dbt_bare", "dbt_dagster")
         )
         steps_cmd = [python, str(STEPS_SCRIPT)]
-        measure("raw_load", [*steps_cmd, "load", "--exports", str(exports), "--warehouse", str(raw_db), *span],
-                warehouse_env(env, exports, raw_db), parts, check=True)  # the dbt steps start from its warehouse
-        measure("direct_read", [*steps_cmd, "direct-read", "--exports", str(exports), "--warehouse", str(direct_db), *span],
-                warehouse_env(env, exports, direct_db), parts)
+        measure(
+            "raw_load",
+            [*steps_cmd, "load", "--exports", str(exports), "--warehouse", str(raw_db), *span],
+            warehouse_env(env, exports, raw_db),
+            parts,
+            check=True,
+        )  # the dbt steps start from its warehouse
+        measure(
+            "direct_read",
+            [*steps_cmd, "direct-read", "--exports", str(exports), "--warehouse", str(direct_db), *span],
+            warehouse_env(env, exports, direct_db),
+            parts,
+        )
 
         copy_warehouse(raw_db, bare_db)
         if not args.history_without_dagster:
@@ -210,18 +240,39 @@ def main(argv: list[str] | None = None) -> int:
         if partial_parse.exists():  # dagster-dbt starts each invocation from it too
             shutil.copy(partial_parse, bare_target)
         dbt_args = json.loads(
-            subprocess.run([*steps_cmd, "bare-dbt-args", *span], check=True, capture_output=True, text=True, env=env).stdout
+            subprocess.run(
+                [*steps_cmd, "bare-dbt-args", *span], check=True, capture_output=True, text=True, env=env
+            ).stdout
         )
         dbt = [
-            str(BIN / "dbt"), *dbt_args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target", "duckdb", "--target-path", str(bare_target), "--log-path", str(bare_target),
+            str(BIN / "dbt"),
+            *dbt_args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target",
+            "duckdb",
+            "--target-path",
+            str(bare_target),
+            "--log-path",
+            str(bare_target),
         ]
         measure("dbt_bare", dbt, warehouse_env(env, exports, bare_db), DBT_PROJECT_DIR)
         dagster_home = parts / "dagster_home"
         if not args.history_without_dagster:
-            measure("dbt_dagster", [*steps_cmd, "dagster-dbt", *span], warehouse_env(env, exports, dagster_db, dagster_home), parts)
-        measure("gates", [*steps_cmd, "gates", "--warehouse", str(bare_db), "--docs", str(parts / "data_docs")],
-                warehouse_env(env, exports, bare_db), parts)
+            measure(
+                "dbt_dagster",
+                [*steps_cmd, "dagster-dbt", *span],
+                warehouse_env(env, exports, dagster_db, dagster_home),
+                parts,
+            )
+        measure(
+            "gates",
+            [*steps_cmd, "gates", "--warehouse", str(bare_db), "--docs", str(parts / "data_docs")],
+            warehouse_env(env, exports, bare_db),
+            parts,
+        )
         if args.history_without_dagster:  # the nightly on the history the loader and bare dbt built
             copy_warehouse(bare_db, full / "trustqa.duckdb")
             measure("nightly", nightly, full_env, full)

@@ -98,10 +98,10 @@ def dagster_dbt(args: argparse.Namespace) -> int:
     import dagster as dg
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from dagster_project.instance import dagster_home  # the same instance settings as `trustqa materialize`
     from dagster_project.definitions import defs
     from dagster_project.defs.dbt_assets import dbt_asset_definitions
     from dagster_project.defs.gate_checks import GATE_CHECK_NAME
+    from dagster_project.instance import dagster_home  # the same instance settings as `trustqa materialize`
 
     dagster_home()
     gx_checks = [k for k in defs.resolve_asset_graph().asset_check_keys if k.name == GATE_CHECK_NAME]

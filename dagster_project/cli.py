@@ -16,7 +16,6 @@ from dagster_project.instance import dagster_home
 from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, settings
 
 
-
 def _point_env(exports: str | None, warehouse: str | None) -> None:
     """CLI flags win over the environment; Dagster and dbt read the environment."""
     if exports:
@@ -116,7 +115,9 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     print(f"dbt log of this run: {log_path}")
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
     if config.target == "snowflake":
-        print(f"warehouse: Snowflake database {os.environ.get('SNOWFLAKE_DATABASE')} (loader scratch {config.duckdb_path})")
+        print(
+            f"warehouse: Snowflake database {os.environ.get('SNOWFLAKE_DATABASE')} (loader scratch {config.duckdb_path})"
+        )
     else:
         print(f"warehouse {config.duckdb_path}")
         info = read_publication_info(config.published_path)
@@ -124,8 +125,10 @@ def cmd_materialize(args: argparse.Namespace) -> int:
             print("published marts: none yet (published after a run whose gates pass)")
         else:
             fresh = "published by this run" if info[1] == outcome.run_id else "unchanged by this run"
-            print(f"published marts (for analysts): {config.published_path}, {fresh} "
-                  f"(at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})")
+            print(
+                f"published marts (for analysts): {config.published_path}, {fresh} "
+                f"(at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})"
+            )
     counts = table_counts(config.duckdb_path)
     # on Snowflake the local file is the loader's scratch: it holds what was quarantined, not the marts
     for schema in ("marts", "quarantine") if config.target == "duckdb" else ("quarantine",):
@@ -161,7 +164,9 @@ def _print_gates(gates: list, docs_dir: Path) -> None:
     print(f"  {'gate':<46} {'status':<8} failing expectations")
     for gate in gates:
         print(f"  {gate.suite:<46} {gate.status:<8} {'; '.join(gate.failing)}")
-    totals = {status: sum(1 for g in gates if g.status == status) for status in ("passed", "warned", "failed", "not run")}
+    totals = {
+        status: sum(1 for g in gates if g.status == status) for status in ("passed", "warned", "failed", "not run")
+    }
     print("  " + ", ".join(f"{n} {status}" for status, n in totals.items()))
     print(f"  Data Docs: {docs_dir / 'index.html'}")
 
@@ -207,9 +212,19 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
     docs_dir = config.duckdb_path.parent / "dbt_docs"
     command = [
-        dbt_executable(), "docs", "generate", "--static", "--quiet",
-        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target", config.target, "--target-path", str(docs_dir),
+        dbt_executable(),
+        "docs",
+        "generate",
+        "--static",
+        "--quiet",
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        config.target,
+        "--target-path",
+        str(docs_dir),
     ]
     completed = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
     if completed.returncode != 0:
@@ -245,7 +260,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
     # dagster dev re-parses the dbt project with the `dbt` it finds on PATH: the one beside this Python.
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    print("starting the Dagster UI on http://127.0.0.1:%d (Ctrl-C stops it)" % args.port)
+    print(f"starting the Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
     return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
 
 
@@ -259,7 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, help="number of export days (required)")
     gen.add_argument("--scale", type=float, default=1.0, help="1 = about 1M orders and 100k tickets per 365 days")
     gen.add_argument("--seed", type=int, default=0)
-    gen.add_argument("--inject-faults", metavar="KIND[,KIND...]", help="then inject these faults ('list' lists the kinds)")
+    gen.add_argument(
+        "--inject-faults", metavar="KIND[,KIND...]", help="then inject these faults ('list' lists the kinds)"
+    )
     gen.add_argument("--fault-day", metavar="YYYY-MM-DD", help="export day to inject faults into (default: the last)")
     gen.add_argument("--list-faults", action="store_true", help="list the fault kinds and what must catch them")
     gen.set_defaults(func=cmd_generate)

@@ -88,9 +88,17 @@ def prepare_manifest(force: bool = False) -> None:
             if partial.exists():
                 shutil.copy2(partial, scratch)
             command = [
-                dbt_executable(), "parse", "--quiet",
-                "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-                "--target", settings().target, "--target-path", scratch,
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(DBT_PROJECT_DIR),
+                "--profiles-dir",
+                str(DBT_PROJECT_DIR),
+                "--target",
+                settings().target,
+                "--target-path",
+                scratch,
             ]
             completed = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
             if completed.returncode != 0:

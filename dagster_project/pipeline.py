@@ -75,10 +75,12 @@ def run_nightly(
     else:
         days = export_days(exports_dir)
     if not days:
-        raise PipelineError(f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)")
+        raise PipelineError(
+            f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)"
+        )
+    from dagster_project.definitions import defs
     from dagster_project.defs.jobs import NIGHTLY_JOB_NAME
     from dagster_project.defs.partitions import daily_exports
-    from dagster_project.definitions import defs
 
     first, last = days[0].isoformat(), days[-1].isoformat()
     keys = set(daily_exports.get_partition_keys())

@@ -53,7 +53,9 @@ class Settings:
             # Great Expectations Data Docs: next to the warehouse file unless set
             data_docs_dir=Path(os.environ.get("TRUSTQA_DATA_DOCS_DIR", duckdb_path.parent / "data_docs")).resolve(),
             # the analysts' read-only copy of the marts (dagster_project/publishing)
-            published_path=Path(os.environ.get("TRUSTQA_PUBLISHED_PATH", duckdb_path.parent / "trustqa_marts.duckdb")).resolve(),
+            published_path=Path(
+                os.environ.get("TRUSTQA_PUBLISHED_PATH", duckdb_path.parent / "trustqa_marts.duckdb")
+            ).resolve(),
             late_data_lookback_days=int(lookback),
             duckdb_memory_limit=os.environ.get("TRUSTQA_DUCKDB_MEMORY_LIMIT", DEFAULT_DUCKDB_MEMORY_LIMIT),
         )

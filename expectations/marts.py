@@ -45,36 +45,74 @@ RISK_RATES = (
 )
 
 MARTS = (
-    Mart("fct_csat_daily", ("day", "agent_id", "queue", "category"),
-         (Rate("csat_pct", "positive_ratings", "ratings"),)),
-    Mart("fct_qa_scores_daily", ("day", "agent_id", "case_type"),
-         (Rate("critical_error_rate", "critical_errors", "reviews"),
-          Rate("policy_adherence_rate", "policy_adherent", "policy_reviews")),
-         ("critical_error_rate", "policy_adherence_rate")),
-    Mart("fct_ticket_sla_daily", ("day", "queue", "priority"),
-         (Rate("first_reply_sla_attainment", "replied_within_sla", "sla_due"),)),
-    Mart("fct_ticket_response_daily", ("day", "queue", "priority"),
-         (Rate("response_rate", "rated_tickets", "solved_tickets"),)),
-    Mart("fct_calibration_agreement", ("calibration_session_id", "rubric_item"),
-         (Rate("pct_agreement", "agreeing_pairs", "ordered_pairs"),)),
-    Mart("fct_reviewer_calibration", ("calibration_session_id", "reviewer_id"),
-         (Rate("consensus_agreement_rate", "values_matching_consensus", "values_with_consensus"),)),
-    Mart("fct_enforcement_outcomes_daily", ("day", "policy", "action_type", "detection_source", "decided_by"),
-         (Rate("wrongful_enforcement_rate", "reversed", "actions"),
-          Rate("appeal_rate", "appealed", "actions"),
-          Rate("proactive_rate", "proactive", "actions"),
-          Rate("audited_error_rate", "audited_wrong", "audited")),
-         ("audited_error_rate",),
-         (("actions reconcile with staging", "sum(actions)",
-           f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_marketplace__enforcement_actions"),)),
-    Mart("fct_appeal_outcomes_daily", ("day", "review_level", "policy"),
-         (Rate("appeal_overturn_rate", "overturned + partially_overturned", "decided"),
-          Rate("full_overturn_rate", "overturned", "decided"),
-          Rate("sla_attainment", "within_sla", "decided")),
-         (),
-         (("decided reconcile with staging", "sum(decided)",
-           f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_marketplace__appeals "
-           "where decided_at is not null and outcome is not null"),)),
+    Mart(
+        "fct_csat_daily", ("day", "agent_id", "queue", "category"), (Rate("csat_pct", "positive_ratings", "ratings"),)
+    ),
+    Mart(
+        "fct_qa_scores_daily",
+        ("day", "agent_id", "case_type"),
+        (
+            Rate("critical_error_rate", "critical_errors", "reviews"),
+            Rate("policy_adherence_rate", "policy_adherent", "policy_reviews"),
+        ),
+        ("critical_error_rate", "policy_adherence_rate"),
+    ),
+    Mart(
+        "fct_ticket_sla_daily",
+        ("day", "queue", "priority"),
+        (Rate("first_reply_sla_attainment", "replied_within_sla", "sla_due"),),
+    ),
+    Mart(
+        "fct_ticket_response_daily",
+        ("day", "queue", "priority"),
+        (Rate("response_rate", "rated_tickets", "solved_tickets"),),
+    ),
+    Mart(
+        "fct_calibration_agreement",
+        ("calibration_session_id", "rubric_item"),
+        (Rate("pct_agreement", "agreeing_pairs", "ordered_pairs"),),
+    ),
+    Mart(
+        "fct_reviewer_calibration",
+        ("calibration_session_id", "reviewer_id"),
+        (Rate("consensus_agreement_rate", "values_matching_consensus", "values_with_consensus"),),
+    ),
+    Mart(
+        "fct_enforcement_outcomes_daily",
+        ("day", "policy", "action_type", "detection_source", "decided_by"),
+        (
+            Rate("wrongful_enforcement_rate", "reversed", "actions"),
+            Rate("appeal_rate", "appealed", "actions"),
+            Rate("proactive_rate", "proactive", "actions"),
+            Rate("audited_error_rate", "audited_wrong", "audited"),
+        ),
+        ("audited_error_rate",),
+        (
+            (
+                "actions reconcile with staging",
+                "sum(actions)",
+                f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_marketplace__enforcement_actions",
+            ),
+        ),
+    ),
+    Mart(
+        "fct_appeal_outcomes_daily",
+        ("day", "review_level", "policy"),
+        (
+            Rate("appeal_overturn_rate", "overturned + partially_overturned", "decided"),
+            Rate("full_overturn_rate", "overturned", "decided"),
+            Rate("sla_attainment", "within_sla", "decided"),
+        ),
+        (),
+        (
+            (
+                "decided reconcile with staging",
+                "sum(decided)",
+                f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_marketplace__appeals "
+                "where decided_at is not null and outcome is not null",
+            ),
+        ),
+    ),
     Mart("fct_appeal_backlog_daily", ("day", "review_level"), subsets=(("backlog_past_sla", "backlog"),)),
     Mart("fct_user_risk_features_daily", ("as_of_day", "user_id"), RISK_RATES),
     Mart("dim_user_risk_current", ("user_id",), RISK_RATES),

@@ -30,11 +30,13 @@ it, read from the table.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import great_expectations.expectations as gxe
+
 from dagster_project.contract import LOAD_METADATA_COLUMNS, TABLES, Table
 from dagster_project.loading.load_audit import AUDIT_TABLE
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA
-import datetime as dt
-
 from expectations.suite import (
     WARNING,
     GateSuite,
@@ -49,8 +51,6 @@ from expectations.suite import (
     timestamp_literal,
     unique_together,
 )
-
-import great_expectations.expectations as gxe
 
 VOLUME_MIN_MEDIAN = 50
 VOLUME_BAND = 4
@@ -106,7 +106,7 @@ def _daily_volume_sql(table: Table, condition: str, days: Days | None = None) ->
             union all
             select _export_date as export_date, count(*) as row_count
             from {RAW_SCHEMA}.{table.name}
-            where {_between('_export_date', before)}
+            where {_between("_export_date", before)}
             group by _export_date"""
     return f"""
         with latest_days as (
@@ -198,7 +198,11 @@ def restrict(table: Table, suite: GateSuite, window: Window, lookup: Lookup) -> 
 
 def _suite(table: Table) -> GateSuite:
     return GateSuite(
-        "raw", RAW_SCHEMA, table.name, (table.key,), lambda: _build(table),
+        "raw",
+        RAW_SCHEMA,
+        table.name,
+        (table.key,),
+        lambda: _build(table),
         lambda suite, window, lookup: restrict(table, suite, window, lookup),
     )
 

@@ -185,7 +185,11 @@ def restrict(table: Table, suite: GateSuite, window: Window, lookup: Lookup) -> 
 
 def _suite(table: Table) -> GateSuite:
     return GateSuite(
-        "staging", STAGING_SCHEMA, model_name(table), (table.key,), lambda: _build(table),
+        "staging",
+        STAGING_SCHEMA,
+        model_name(table),
+        (table.key,),
+        lambda: _build(table),
         lambda suite, window, lookup: restrict(table, suite, window, lookup),
     )
 

@@ -14,8 +14,8 @@ when ``restrict`` returns ``None``, the suite validates its whole table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 

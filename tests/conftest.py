@@ -37,7 +37,11 @@ def materialize(
     env.pop("TRUSTQA_EXPORTS_DIR", None)
     return subprocess.run(
         [str(trustqa), "materialize", "--exports", str(exports), "--warehouse", str(warehouse), *extra],
-        cwd=warehouse.parent, capture_output=True, text=True, env=env, timeout=1200,
+        cwd=warehouse.parent,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1200,
     )
 
 
@@ -83,6 +87,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     modules to the workers in this order: starting with the long ones lets
     the workers finish together (xdist's own order is by number of tests).
     """
+
     def module(item: pytest.Item) -> str:
         return item.nodeid.split("::", 1)[0]
 

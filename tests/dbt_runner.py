@@ -58,7 +58,7 @@ class Warehouse:
     def rows(self, sql: str, params: Iterable[Any] | None = None) -> list[dict[str, Any]]:
         cursor = self.con.execute(sql, list(params) if params is not None else None)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, values)) for values in cursor.fetchall()]
+        return [dict(zip(names, values, strict=False)) for values in cursor.fetchall()]
 
     def scalar(self, sql: str, params: Iterable[Any] | None = None) -> Any:
         row = self.con.execute(sql, list(params) if params is not None else None).fetchone()
@@ -95,9 +95,7 @@ def _complete_rows(table_name: str, rows: Iterable[Row], loaded_at: dt.datetime)
         lines[export_date] += 1
         full = {name: row.get(name) for name in spec.column_names}
         full["_export_date"] = export_date
-        full["_source_file"] = row.get(
-            "_source_file", f"{spec.system}/{spec.name}/{export_date}.{spec.file_format}"
-        )
+        full["_source_file"] = row.get("_source_file", f"{spec.system}/{spec.name}/{export_date}.{spec.file_format}")
         full["_source_line"] = row.get("_source_line", lines[export_date])
         full["_loaded_at"] = row.get("_loaded_at", loaded_at)
         completed.append(full)
@@ -126,9 +124,7 @@ def create_raw_warehouse(db_path: Path, raw_rows: Mapping[str, Iterable[Row]]) -
             )
 
 
-def run_dbt(
-    args: list[str], work_dir: Path, db_path: Path, extra_env: Mapping[str, str] | None = None
-) -> str:
+def run_dbt(args: list[str], work_dir: Path, db_path: Path, extra_env: Mapping[str, str] | None = None) -> str:
     """Run one dbt command on the project against db_path; return its output."""
     command = [
         str(DBT_EXECUTABLE),

@@ -21,10 +21,9 @@ FAKESNOW_VERSION = "0.12.1"
 
 
 def _patch() -> None:
-    from sqlglot import exp
-
     import fakesnow.server as server
     from fakesnow.cursor import FakeSnowflakeCursor
+    from sqlglot import exp
 
     class FailFastError(server.ServerError):
         def __init__(self, status_code: int, code: str, message: str):
@@ -49,11 +48,12 @@ def _patch() -> None:
 def main(port: int) -> None:
     installed = version("fakesnow")
     if installed != FAKESNOW_VERSION:
-        raise SystemExit(f"tests/fakesnow_server.py patches fakesnow {FAKESNOW_VERSION} internals; installed: {installed}")
+        raise SystemExit(
+            f"tests/fakesnow_server.py patches fakesnow {FAKESNOW_VERSION} internals; installed: {installed}"
+        )
     _patch()
-    import uvicorn
-
     import fakesnow.server as server
+    import uvicorn
 
     uvicorn.run(server.app, host="127.0.0.1", port=port, log_level="warning")
 

@@ -16,7 +16,9 @@ def compiled(sample_warehouse, tmp_path_factory):
     assert sample_warehouse.first_run.returncode == 0, sample_warehouse.first_run.stderr[-2000:]
     work = tmp_path_factory.mktemp("analyses")
     run_dbt(["compile", "--select", "resource_type:analysis"], work, sample_warehouse.path)
-    return {name: (work / "target" / "compiled" / "trustqa" / "analyses" / f"{name}.sql").read_text() for name in ANALYSES}
+    return {
+        name: (work / "target" / "compiled" / "trustqa" / "analyses" / f"{name}.sql").read_text() for name in ANALYSES
+    }
 
 
 def test_there_are_analyses():

@@ -78,8 +78,14 @@ RAW = {
         # ap_02: 11-09 14:00 -> 11-10 00:00 = 10 h, overturned
         appeal("2026-11-10", "ap_02", "act_fraud", "2026-11-09T14:00:00Z", "2026-11-10T00:00:00Z", "overturned"),
         # ap_03: 11-09 09:30+05:30 (= 04:00Z) -> 11-10 05:00-05:00 (= 10:00Z) = 30 h, partially overturned
-        appeal("2026-11-10", "ap_03", "act_fraud", "2026-11-09T09:30:00+05:30", "2026-11-10T05:00:00-05:00",
-               "partially_overturned"),
+        appeal(
+            "2026-11-10",
+            "ap_03",
+            "act_fraud",
+            "2026-11-09T09:30:00+05:30",
+            "2026-11-10T05:00:00-05:00",
+            "partially_overturned",
+        ),
         # ap_04: 11-08 12:00 -> 11-10 14:00 = 50 h (> 48: outside SLA), upheld
         appeal("2026-11-10", "ap_04", "act_fraud", "2026-11-08T12:00:00Z", "2026-11-10T14:00:00Z", "upheld"),
         # -- group B: 2026-11-10, level 1, counterfeit (act_changed's current policy)
@@ -93,42 +99,80 @@ RAW = {
         # 11-09 20:00 -> 11-10 08:00 = 12 h, overturned, day 11-10; nothing
         # lands on 11-09.
         appeal("2026-11-09", "ap_07", "act_changed", "2026-11-09T20:00:00Z", None, None),
-        appeal("2026-11-10", "ap_07", "act_changed", "2026-11-09T20:00:00Z", "2026-11-09T22:00:00Z", "upheld",
-               updated_at="2026-11-09T22:00:00Z"),
-        appeal("2026-11-11", "ap_07", "act_changed", "2026-11-09T20:00:00Z", "2026-11-10T08:00:00Z", "overturned",
-               updated_at="2026-11-11T07:00:00Z"),
+        appeal(
+            "2026-11-10",
+            "ap_07",
+            "act_changed",
+            "2026-11-09T20:00:00Z",
+            "2026-11-09T22:00:00Z",
+            "upheld",
+            updated_at="2026-11-09T22:00:00Z",
+        ),
+        appeal(
+            "2026-11-11",
+            "ap_07",
+            "act_changed",
+            "2026-11-09T20:00:00Z",
+            "2026-11-10T08:00:00Z",
+            "overturned",
+            updated_at="2026-11-11T07:00:00Z",
+        ),
         # -- group C: 2026-11-10, level 2, fraud (target 72 h) ----------------
         # ap_08: 11-07 10:00 -> 11-10 10:00 = 72 h: within the level-2 target
         # (it would be outside the level-1 target of 48 h), upheld
-        appeal("2026-11-10", "ap_08", "act_fraud", "2026-11-07T10:00:00Z", "2026-11-10T10:00:00Z", "upheld",
-               review_level=2),
+        appeal(
+            "2026-11-10", "ap_08", "act_fraud", "2026-11-07T10:00:00Z", "2026-11-10T10:00:00Z", "upheld", review_level=2
+        ),
         # ap_09: 11-07 12:00 -> 11-10 18:00 = 78 h: outside, overturned
-        appeal("2026-11-10", "ap_09", "act_fraud", "2026-11-07T12:00:00Z", "2026-11-10T18:00:00Z", "overturned",
-               review_level=2),
+        appeal(
+            "2026-11-10",
+            "ap_09",
+            "act_fraud",
+            "2026-11-07T12:00:00Z",
+            "2026-11-10T18:00:00Z",
+            "overturned",
+            review_level=2,
+        ),
         # -- group D: 2026-11-11, level 1, unknown action (policy null) -------
         # ap_10: 11-11 00:00 -> 06:30 = 6.5 h, partially overturned
-        appeal("2026-11-11", "ap_10", "act_missing", "2026-11-11T00:00:00Z", "2026-11-11T06:30:00Z",
-               "partially_overturned"),
+        appeal(
+            "2026-11-11", "ap_10", "act_missing", "2026-11-11T00:00:00Z", "2026-11-11T06:30:00Z", "partially_overturned"
+        ),
         # ap_11: 11-10 23:00-02:00 (= 11-11 01:00Z) -> 11-12 01:15+02:00 (= 11-11 23:15Z)
         # = 22.25 h, upheld; decided on 11-11 in UTC although 11-12 locally
-        appeal("2026-11-12", "ap_11", "act_missing_2", "2026-11-10T23:00:00-02:00", "2026-11-12T01:15:00+02:00",
-               "upheld"),
+        appeal(
+            "2026-11-12", "ap_11", "act_missing_2", "2026-11-10T23:00:00-02:00", "2026-11-12T01:15:00+02:00", "upheld"
+        ),
         # ap_12: 11-11 02:30Z -> 11-10 23:30-05:00 (= 11-11 04:30Z) = 2 h, upheld;
         # decided on 11-10 locally, 11-11 in UTC
         appeal("2026-11-11", "ap_12", "act_missing", "2026-11-11T02:30:00Z", "2026-11-10T23:30:00-05:00", "upheld"),
         # -- group E: 2026-11-12, level 1, fraud: decided before submitted ----
         # ap_13: 11-12 10:00 -> 07:00 = -3 h, upheld. Kept (a quality-gate
         # matter): counts as decided and, -3 <= 48, as within SLA.
-        appeal("2026-11-12", "ap_13", "act_fraud", "2026-11-12T10:00:00Z", "2026-11-12T07:00:00Z", "upheld",
-               updated_at="2026-11-12T10:00:00Z"),
+        appeal(
+            "2026-11-12",
+            "ap_13",
+            "act_fraud",
+            "2026-11-12T10:00:00Z",
+            "2026-11-12T07:00:00Z",
+            "upheld",
+            updated_at="2026-11-12T10:00:00Z",
+        ),
         # -- excluded ------------------------------------------------------
         # ap_14: pending (decided_at and outcome null)
         appeal("2026-11-10", "ap_14", "act_fraud", "2026-11-10T01:00:00Z", None, None),
         # ap_15: decided_at without an outcome
         appeal("2026-11-10", "ap_15", "act_fraud", "2026-11-10T01:00:00Z", "2026-11-10T05:00:00Z", None),
         # ap_16: an outcome without decided_at
-        appeal("2026-11-10", "ap_16", "act_fraud", "2026-11-10T01:00:00Z", None, "upheld",
-               updated_at="2026-11-10T06:00:00Z"),
+        appeal(
+            "2026-11-10",
+            "ap_16",
+            "act_fraud",
+            "2026-11-10T01:00:00Z",
+            None,
+            "upheld",
+            updated_at="2026-11-10T06:00:00Z",
+        ),
     ],
 }
 
@@ -139,12 +183,16 @@ EXPECTED = {
     #   p90:    h = 3 * 0.9 = 2.7 -> 30 + 0.7 * (50 - 30) = 44
     #   within SLA (<= 48): 2, 10, 30 -> 3 of 4
     ("2026-11-10", 1, "fraud"): dict(
-        decided=4, upheld=2, overturned=1, partially_overturned=1,
+        decided=4,
+        upheld=2,
+        overturned=1,
+        partially_overturned=1,
         appeal_overturn_rate=(1 + 1) / 4,  # 0.5
         full_overturn_rate=1 / 4,  # 0.25
         median_hours_to_decision=20.0,
         p90_hours_to_decision=44.0,
-        within_sla=3, sla_attainment=3 / 4,
+        within_sla=3,
+        sla_attainment=3 / 4,
     ),
     # Group B. hours sorted [12, 48, 48 + 1/3600]; n = 3.
     #   median: h = 2 * 0.5 = 1 -> 48
@@ -152,45 +200,61 @@ EXPECTED = {
     #   within SLA: 12 and 48 (inclusive); 48 h 1 s is not -> 2 of 3
     #   upheld: ap_06; overturned: ap_05, ap_07 (its current outcome)
     ("2026-11-10", 1, "counterfeit"): dict(
-        decided=3, upheld=1, overturned=2, partially_overturned=0,
+        decided=3,
+        upheld=1,
+        overturned=2,
+        partially_overturned=0,
         appeal_overturn_rate=(2 + 0) / 3,
         full_overturn_rate=2 / 3,
         median_hours_to_decision=48.0,
         p90_hours_to_decision=48 + 0.8 * SECOND_IN_HOURS,
-        within_sla=2, sla_attainment=2 / 3,
+        within_sla=2,
+        sla_attainment=2 / 3,
     ),
     # Group C (level 2, target 72 h). hours sorted [72, 78]; n = 2.
     #   median: h = 0.5 -> 72 + 0.5 * 6 = 75
     #   p90:    h = 0.9 -> 72 + 0.9 * 6 = 77.4
     #   within SLA: 72 (inclusive) -> 1 of 2
     ("2026-11-10", 2, "fraud"): dict(
-        decided=2, upheld=1, overturned=1, partially_overturned=0,
+        decided=2,
+        upheld=1,
+        overturned=1,
+        partially_overturned=0,
         appeal_overturn_rate=1 / 2,
         full_overturn_rate=1 / 2,
         median_hours_to_decision=75.0,
         p90_hours_to_decision=77.4,
-        within_sla=1, sla_attainment=1 / 2,
+        within_sla=1,
+        sla_attainment=1 / 2,
     ),
     # Group D (policy null). hours sorted [2, 6.5, 22.25]; n = 3.
     #   median: h = 1 -> 6.5
     #   p90:    h = 1.8 -> 6.5 + 0.8 * (22.25 - 6.5) = 6.5 + 12.6 = 19.1
     #   within SLA: all 3; full overturn rate 0 / 3 = 0.0 (not null: decided > 0)
     ("2026-11-11", 1, None): dict(
-        decided=3, upheld=2, overturned=0, partially_overturned=1,
+        decided=3,
+        upheld=2,
+        overturned=0,
+        partially_overturned=1,
         appeal_overturn_rate=(0 + 1) / 3,
         full_overturn_rate=0.0,
         median_hours_to_decision=6.5,
         p90_hours_to_decision=19.1,
-        within_sla=3, sla_attainment=1.0,
+        within_sla=3,
+        sla_attainment=1.0,
     ),
     # Group E. hours [-3]: median = p90 = -3; -3 <= 48 -> within SLA.
     ("2026-11-12", 1, "fraud"): dict(
-        decided=1, upheld=1, overturned=0, partially_overturned=0,
+        decided=1,
+        upheld=1,
+        overturned=0,
+        partially_overturned=0,
         appeal_overturn_rate=0.0,
         full_overturn_rate=0.0,
         median_hours_to_decision=-3.0,
         p90_hours_to_decision=-3.0,
-        within_sla=1, sla_attainment=1.0,
+        within_sla=1,
+        sla_attainment=1.0,
     ),
 }
 
@@ -273,10 +337,7 @@ def test_totals(mart: dict) -> None:
 def test_sla_boundary_is_inclusive_to_the_second(warehouse: Warehouse) -> None:
     # ap_05 (exactly 48 h) is within, ap_06 (48 h + 1 s) is not: the
     # counterfeit group's within_sla of 2 is ap_05 + ap_07 (12 h).
-    row = warehouse.rows(
-        "select within_sla, decided from marts.fct_appeal_outcomes_daily "
-        "where policy = 'counterfeit'"
-    )
+    row = warehouse.rows("select within_sla, decided from marts.fct_appeal_outcomes_daily where policy = 'counterfeit'")
     assert row == [{"within_sla": 2, "decided": 3}]
 
 

@@ -28,8 +28,9 @@ def write_day(exports: Path, day: dt.date, tables: list[str] | None = None, age_
 
 
 def evaluate(exports: Path, cursor: str | None) -> dg.SensorResult | dg.SkipReason:
-    warehouse = WarehouseResource(duckdb_path=str(exports / "w.duckdb"), exports_dir=str(exports),
-                                  data_docs_dir=str(exports / "docs"))
+    warehouse = WarehouseResource(
+        duckdb_path=str(exports / "w.duckdb"), exports_dir=str(exports), data_docs_dir=str(exports / "docs")
+    )
     context = dg.build_sensor_context(cursor=cursor, resources={"warehouse": warehouse})
     return exports_sensor(context)
 
@@ -92,7 +93,9 @@ def test_several_complete_days_make_one_run_over_their_range(tmp_path: Path) -> 
     (request,) = result.run_requests
     assert request.partition_key is None
     assert (request.tags[ASSET_PARTITION_RANGE_START_TAG], request.tags[ASSET_PARTITION_RANGE_END_TAG]) == (
-        "2026-11-01", "2026-11-03")
+        "2026-11-01",
+        "2026-11-03",
+    )
     assert request.run_key == "2026-11-01..2026-11-03"
     assert result.cursor == "2026-11-03"
 
@@ -119,9 +122,7 @@ def test_materialize_day_range_flags(argv: list[str], expected: tuple[dt.date, d
     assert _day_range(build_parser().parse_args(["materialize", *argv])) == expected
 
 
-@pytest.mark.parametrize(
-    "argv", [["--partition", "2026-13-01"], ["--partition", "2026-11-14", "--to", "2026-11-15"]]
-)
+@pytest.mark.parametrize("argv", [["--partition", "2026-13-01"], ["--partition", "2026-11-14", "--to", "2026-11-15"]])
 def test_materialize_rejects_bad_day_flags(argv: list[str]) -> None:
     from dagster_project.cli import _day_range, build_parser
     from dagster_project.pipeline import PipelineError

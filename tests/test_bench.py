@@ -43,9 +43,22 @@ def test_peak_memory_covers_a_grandchild(tmp_path):
 def test_benchmark_smoke_run_writes_a_complete_report(tmp_path):
     results = tmp_path / "results.md"
     done = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "bench" / "run.py"), "--scale", "0.02", "--days", "3",
-         "--out", str(tmp_path / "out"), "--results", str(results)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            str(PROJECT_ROOT / "bench" / "run.py"),
+            "--scale",
+            "0.02",
+            "--days",
+            "3",
+            "--out",
+            str(tmp_path / "out"),
+            "--results",
+            str(results),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     text = results.read_text(encoding="utf-8")
@@ -88,13 +101,32 @@ def test_report_without_the_dagster_history_compares_the_nightly_with_the_parts(
     from bench.breakdown import RunProfile
     from bench.measure import Measurement
 
-    steps = {key: Measurement(key, wall, 100.0, 120.0) for key, wall in
-             {"raw_load": 300.0, "direct_read": 100.0, "dbt_bare": 600.0, "gates": 100.0, "nightly": 50.0}.items()}
+    steps = {
+        key: Measurement(key, wall, 100.0, 120.0)
+        for key, wall in {
+            "raw_load": 300.0,
+            "direct_read": 100.0,
+            "dbt_bare": 600.0,
+            "gates": 100.0,
+            "nightly": 50.0,
+        }.items()
+    }
     results = report.Results(
-        scale=10, days=365, first_day=dt.date(2025, 1, 1), new_day=dt.date(2025, 12, 31),
-        measured_at=dt.datetime(2026, 12, 1, 12, 0), load_before=(0.0, 0.0, 0.0), load_after=(0.0, 0.0, 0.0),
-        steps=steps, raw_rows=[], derived_rows=[], loader_rows=10, direct_rows=10, input_mb=1.0,
-        runs={"nightly": RunProfile("r1", "trustqa_nightly", 40.0, {"raw_gates": 2.0})}, dbt={},
+        scale=10,
+        days=365,
+        first_day=dt.date(2025, 1, 1),
+        new_day=dt.date(2025, 12, 31),
+        measured_at=dt.datetime(2026, 12, 1, 12, 0),
+        load_before=(0.0, 0.0, 0.0),
+        load_after=(0.0, 0.0, 0.0),
+        steps=steps,
+        raw_rows=[],
+        derived_rows=[],
+        loader_rows=10,
+        direct_rows=10,
+        input_mb=1.0,
+        runs={"nightly": RunProfile("r1", "trustqa_nightly", 40.0, {"raw_gates": 2.0})},
+        dbt={},
     )
     by_name = {name: (value, met) for name, value, _, met in report.ratios(results)}
     parts = 300.0 + 600.0 + 100.0
@@ -104,6 +136,8 @@ def test_report_without_the_dagster_history_compares_the_nightly_with_the_parts(
     assert by_name["loader / direct read"] == (3.0, False)
     text = report.render(results, "test machine", "commit abc")
     steps_table = _section_table(text, "Steps")
-    assert steps_table["full build"][2] == steps_table["dbt build (Dagster)"][2] == "skipped (--history-without-dagster)"
+    assert (
+        steps_table["full build"][2] == steps_table["dbt build (Dagster)"][2] == "skipped (--history-without-dagster)"
+    )
     assert "| orchestrated / bare dbt | not measured | <= 1.15 | not measured |" in text
     assert "| raw_gates | - | 2.0 | - |" in text

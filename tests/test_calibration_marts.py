@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 T, F = True, False
 ITEMS = ("policy_applied_correctly", "evidence_standard_met", "resolution_correct", "critical_error")
-ITEM_KEYS = dict(zip("PERC", ITEMS))
+ITEM_KEYS = dict(zip("PERC", ITEMS, strict=False))
 
 
 def review(
@@ -108,8 +108,16 @@ DAY_1 = [
     review("s2_r3_a1_b", "r3", "act_1", S2, AT, case_type="enforcement", C=T),
     # r4 reviewed act_1 twice: the later reviewed_at (F) wins although the
     # earlier review (T) was edited later (greater updated_at).
-    review("s2_r4_a1_early", "r4", "act_1", S2, "2026-11-10T08:00:00Z", updated_at="2026-11-10T15:00:00Z",
-           case_type="enforcement", C=T),
+    review(
+        "s2_r4_a1_early",
+        "r4",
+        "act_1",
+        S2,
+        "2026-11-10T08:00:00Z",
+        updated_at="2026-11-10T15:00:00Z",
+        case_type="enforcement",
+        C=T,
+    ),
     review("s2_r4_a1_late", "r4", "act_1", S2, "2026-11-10T11:00:00Z", case_type="enforcement", C=F),
     review("s2_r5_a2", "r5", "act_2", S2, AT, case_type="enforcement", C=T),
     review("s2_r6_a2", "r6", "act_2", S2, AT, case_type="enforcement"),
@@ -117,8 +125,19 @@ DAY_1 = [
     review("s2_r2_a3", "r2", "act_3", S2, AT, case_type="enforcement", C=F),
 ]
 DAY_2 = [
-    review("s1_r5_t1", "r5", "t1", None, AT, updated_at="2026-11-11T08:00:00Z", sampling_method="random",
-           P=F, E=F, R=F, C=T),
+    review(
+        "s1_r5_t1",
+        "r5",
+        "t1",
+        None,
+        AT,
+        updated_at="2026-11-11T08:00:00Z",
+        sampling_method="random",
+        P=F,
+        E=F,
+        R=F,
+        C=T,
+    ),
 ]
 
 # The values of each unit (case) that count, per session x item (pairable or not).
@@ -255,7 +274,7 @@ def test_reference_implementation_matches_krippendorff_published_example() -> No
         [n, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, n],
         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, n],
     ]
-    units = [[v for v in unit if v is not None] for unit in zip(*observers)]
+    units = [[v for v in unit if v is not None] for unit in zip(*observers, strict=False)]
     assert reference_alpha(units) == pytest.approx(0.743, abs=5e-4)
 
 
@@ -268,8 +287,15 @@ def test_hand_values_agree_with_reference(group: tuple[str, str]) -> None:
 
 def test_agreement_columns(warehouse: Warehouse) -> None:
     assert warehouse.columns("marts", "fct_calibration_agreement") == [
-        "calibration_session_id", "rubric_item", "reviewers", "cases", "pairable_values",
-        "agreeing_pairs", "ordered_pairs", "pct_agreement", "krippendorff_alpha",
+        "calibration_session_id",
+        "rubric_item",
+        "reviewers",
+        "cases",
+        "pairable_values",
+        "agreeing_pairs",
+        "ordered_pairs",
+        "pct_agreement",
+        "krippendorff_alpha",
     ]
 
 
@@ -309,8 +335,12 @@ def test_only_latest_review_of_a_case_counts(warehouse: Warehouse) -> None:
 
 def test_reviewer_columns(warehouse: Warehouse) -> None:
     assert warehouse.columns("marts", "fct_reviewer_calibration") == [
-        "calibration_session_id", "reviewer_id", "rated_values", "values_with_consensus",
-        "values_matching_consensus", "consensus_agreement_rate",
+        "calibration_session_id",
+        "reviewer_id",
+        "rated_values",
+        "values_with_consensus",
+        "values_matching_consensus",
+        "consensus_agreement_rate",
     ]
 
 
@@ -325,7 +355,9 @@ def test_reviewer_values(reviewers: dict, group: tuple[str, str]) -> None:
     row = reviewers[group]
     rated, with_consensus, matching, rate = EXPECTED_REVIEWERS[group]
     assert (row["rated_values"], row["values_with_consensus"], row["values_matching_consensus"]) == (
-        rated, with_consensus, matching,
+        rated,
+        with_consensus,
+        matching,
     )
     if rate is None:
         assert row["consensus_agreement_rate"] is None

@@ -9,7 +9,7 @@ import pytest
 
 from dagster_project.defs.dbt_args import dbt_build_args, partition_vars
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def day(d: str) -> dt.datetime:

@@ -11,8 +11,15 @@ from dagster_project.contract import TABLES
 from dagster_project.defs.translator import layer_of
 
 HISTORY_TABLES = (
-    "users", "orders", "disputes", "enforcement_actions", "appeals",
-    "tickets", "satisfaction_ratings", "qa_reviews", "agents",
+    "users",
+    "orders",
+    "disputes",
+    "enforcement_actions",
+    "appeals",
+    "tickets",
+    "satisfaction_ratings",
+    "qa_reviews",
+    "agents",
 )
 
 
@@ -75,11 +82,7 @@ def test_every_gate_suite_is_a_blocking_check_on_its_asset(dbt_manifest, asset_g
     from dagster_project.defs.gate_checks import GATE_CHECK_NAME
     from expectations import all_suites
 
-    specs = {
-        (spec.asset_key, spec.name): spec
-        for checks in defs.asset_checks or []
-        for spec in checks.check_specs
-    }
+    specs = {(spec.asset_key, spec.name): spec for checks in defs.asset_checks or [] for spec in checks.check_specs}
     for suite in all_suites():
         asset = dg.AssetKey(list(suite.asset_key_path))
         assert asset in asset_graph.get_all_asset_keys(), suite.name
@@ -109,7 +112,9 @@ def test_dbt_assets_are_split_by_how_the_models_run(dbt_manifest):
     from dagster_project.dbt_project import dbt_project
     from dagster_project.defs.dbt_assets import trustqa_dbt_incremental, trustqa_dbt_staging, trustqa_dbt_tables
 
-    staging, incremental, tables = (set(d.keys) for d in (trustqa_dbt_staging, trustqa_dbt_incremental, trustqa_dbt_tables))
+    staging, incremental, tables = (
+        set(d.keys) for d in (trustqa_dbt_staging, trustqa_dbt_incremental, trustqa_dbt_tables)
+    )
     assert not (staging & incremental or staging & tables or incremental & tables)
     # the staging models and the run's as-of time (read by incremental and table models alike)
     # the staging models are incremental tables too, kept in their own step before their gates
@@ -121,7 +126,9 @@ def test_dbt_assets_are_split_by_how_the_models_run(dbt_manifest):
     assert {key("marts", "fct_appeal_outcomes_daily"), key("marts", "dim_user_risk_current")} <= tables
     # ... and they really are incremental in dbt (not tables under an "incremental" name)
     nodes = json.loads(dbt_project.manifest_path.read_text())["nodes"].values()
-    materialized = {key(n["fqn"][1], n["name"]): n["config"]["materialized"] for n in nodes if n["resource_type"] == "model"}
+    materialized = {
+        key(n["fqn"][1], n["name"]): n["config"]["materialized"] for n in nodes if n["resource_type"] == "model"
+    }
     assert {materialized[k] for k in incremental} == {"incremental"}
     assert "incremental" not in {materialized[k] for k in tables if k in materialized}
     # partitioned like the raw assets, one run per backfill range; the rest is unpartitioned
@@ -147,7 +154,10 @@ def test_nightly_job_selects_everything(dbt_manifest):
     [
         ({"resource_type": "source", "fqn": ["trustqa", "marketplace", "orders"]}, "raw"),
         ({"resource_type": "seed", "fqn": ["trustqa", "appeal_sla_targets"]}, "reference"),
-        ({"resource_type": "model", "fqn": ["trustqa", "staging", "marketplace", "stg_marketplace__orders"]}, "staging"),
+        (
+            {"resource_type": "model", "fqn": ["trustqa", "staging", "marketplace", "stg_marketplace__orders"]},
+            "staging",
+        ),
         ({"resource_type": "model", "fqn": ["trustqa", "marts", "fct_appeal_outcomes_daily"]}, "marts"),
     ],
 )
@@ -167,7 +177,10 @@ def test_workspace_yaml_loads_the_code_location(dbt_manifest, tmp_path):
     dagster = Path(sys.executable).with_name("dagster")
     completed = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", str(PROJECT_ROOT / "workspace.yaml")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "Validation successful for code location trustqa" in completed.stdout + completed.stderr
@@ -181,11 +194,19 @@ def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
     job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
     steps = {name for name in job.graph.node_dict if not name.startswith("raw__")}
     assert steps == {
-        "raw_gates", "trustqa_dbt_staging", "staging_gates", "trustqa_dbt_incremental", "marts_gates__incremental",
-        "trustqa_dbt_tables", "marts_gates__tables", "published__marts",
+        "raw_gates",
+        "trustqa_dbt_staging",
+        "staging_gates",
+        "trustqa_dbt_incremental",
+        "marts_gates__incremental",
+        "trustqa_dbt_tables",
+        "marts_gates__tables",
+        "published__marts",
     }
-    upstream = {name: {d.node.name for d in job.graph.dependency_structure.all_upstream_outputs_from_node(name)}
-                for name in steps}
+    upstream = {
+        name: {d.node.name for d in job.graph.dependency_structure.all_upstream_outputs_from_node(name)}
+        for name in steps
+    }
     assert "raw_gates" in upstream["trustqa_dbt_staging"]
     assert "staging_gates" in upstream["trustqa_dbt_incremental"]
     assert "trustqa_dbt_incremental" in upstream["trustqa_dbt_tables"]  # the marts read the histories

@@ -18,7 +18,9 @@ def test_docs_site_describes_every_mart_with_its_columns(sample_warehouse, tmp_p
     shutil.copy(sample_warehouse.path, warehouse)  # dbt opens the file for its catalog
     completed = subprocess.run(
         [str(Path(sys.executable).with_name("trustqa")), "docs", "--warehouse", str(warehouse)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     site = tmp_path / "dbt_docs" / "static_index.html"

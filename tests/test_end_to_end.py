@@ -61,7 +61,9 @@ def test_failed_run_exits_non_zero_with_a_clear_message(tmp_path):
     trustqa = Path(sys.executable).with_name("trustqa")
     completed = subprocess.run(
         [str(trustqa), "materialize", "--exports", str(empty), "--warehouse", str(tmp_path / "w.duckdb")],
-        capture_output=True, text=True, env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )
     assert completed.returncode == 2
     assert f"no export files found under {empty}" in completed.stderr
@@ -98,7 +100,11 @@ def test_a_good_run_publishes_every_mart_for_analysts(sample_warehouse):
     assert f"published marts (for analysts): {published}, published by this run" in sample_warehouse.first_run.stdout
     marts = {(c.table, c.rows) for c in sample_warehouse.counts_after_first_run if c.schema == "marts"}
     with duckdb.connect(str(published), read_only=True) as con:
-        copied = {(t, con.execute(f"select count(*) from marts.{t}").fetchone()[0]) for (t,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        copied = {
+            (t, con.execute(f"select count(*) from marts.{t}").fetchone()[0])
+            for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
     assert copied == marts
     assert str(read_publication_info(published)[2]) == "2026-11-14"  # data as of the last export day

@@ -29,9 +29,17 @@ pytestmark = pytest.mark.slow
 END_OF_DAY = "23:59:59.999999"
 
 
-def action(action_id: str, policy: str, action_type: str, detection_source: str, decided_by: str,
-           created_at: str, updated_at: str | None = None, reversed_at: str | None = None,
-           reversal_reason: str | None = None) -> dict[str, object]:
+def action(
+    action_id: str,
+    policy: str,
+    action_type: str,
+    detection_source: str,
+    decided_by: str,
+    created_at: str,
+    updated_at: str | None = None,
+    reversed_at: str | None = None,
+    reversal_reason: str | None = None,
+) -> dict[str, object]:
     return {
         "action_id": action_id,
         "user_id": f"user_of_{action_id}",
@@ -47,8 +55,14 @@ def action(action_id: str, policy: str, action_type: str, detection_source: str,
     }
 
 
-def appeal(appeal_id: str, action_id: str, review_level: int, submitted_at: str,
-           decided_at: str | None = None, outcome: str | None = None) -> dict[str, object]:
+def appeal(
+    appeal_id: str,
+    action_id: str,
+    review_level: int,
+    submitted_at: str,
+    decided_at: str | None = None,
+    outcome: str | None = None,
+) -> dict[str, object]:
     return {
         "appeal_id": appeal_id,
         "action_id": action_id,
@@ -62,8 +76,14 @@ def appeal(appeal_id: str, action_id: str, review_level: int, submitted_at: str,
     }
 
 
-def review(review_id: str, case_id: str, reviewed_at: str, policy_applied_correctly: bool | None,
-           sampling_method: str = "random", case_type: str = "enforcement") -> dict[str, object]:
+def review(
+    review_id: str,
+    case_id: str,
+    reviewed_at: str,
+    policy_applied_correctly: bool | None,
+    sampling_method: str = "random",
+    case_type: str = "enforcement",
+) -> dict[str, object]:
     return {
         "review_id": review_id,
         "case_type": case_type,
@@ -99,10 +119,22 @@ EXPORTS: dict[str, dict[str, list[dict[str, object]]]] = {
         "2026-10-15": [
             # act_2: reversed by a QA correction (a version can only be exported
             # on or after the day of its updated_at).
-            action("act_2", *SUSPENSION_FRAUD, "2026-10-01T09:00:00Z", updated_at="2026-10-03T12:00:00Z",
-                   reversed_at="2026-10-03T12:00:00Z", reversal_reason="qa_correction"),
-            action("act_1", *SUSPENSION_FRAUD, "2026-10-01T08:00:00Z", updated_at="2026-10-05T10:00:00Z",
-                   reversed_at="2026-10-05T10:00:00Z", reversal_reason="appeal_overturned"),
+            action(
+                "act_2",
+                *SUSPENSION_FRAUD,
+                "2026-10-01T09:00:00Z",
+                updated_at="2026-10-03T12:00:00Z",
+                reversed_at="2026-10-03T12:00:00Z",
+                reversal_reason="qa_correction",
+            ),
+            action(
+                "act_1",
+                *SUSPENSION_FRAUD,
+                "2026-10-01T08:00:00Z",
+                updated_at="2026-10-05T10:00:00Z",
+                reversed_at="2026-10-05T10:00:00Z",
+                reversal_reason="appeal_overturned",
+            ),
             # act_5: cohort 2026-10-15, exactly 30 days before the as-of day.
             action("act_5", "counterfeit", "warning", "proactive_agent", "agent", "2026-10-15T23:00:00Z"),
         ],
@@ -168,55 +200,125 @@ ENFORCEMENT_EXPECTED: dict[tuple[str, str, str, str, str], dict[str, object]] = 
     # act_1 (reversed by appeal; appealed; audited correct), act_2 (reversed by
     # QA; latest audit wrong), act_3 (pending appeal; latest non-null audit wrong).
     ("2026-10-01", "fraud", "suspension", "automated", "automated"): {
-        "actions": 3, "reversed": 2, "reversed_by_appeal": 1, "reversed_by_qa": 1,
-        "wrongful_enforcement_rate": 2 / 3, "appealed": 2, "appeal_rate": 2 / 3,
-        "proactive": 3, "proactive_rate": 1.0, "is_mature": True,
-        "audited": 3, "audited_wrong": 2, "audited_error_rate": 2 / 3,
-        "audited_error_rate_ci_low": WILSON_2_OF_3[0], "audited_error_rate_ci_high": WILSON_2_OF_3[1],
+        "actions": 3,
+        "reversed": 2,
+        "reversed_by_appeal": 1,
+        "reversed_by_qa": 1,
+        "wrongful_enforcement_rate": 2 / 3,
+        "appealed": 2,
+        "appeal_rate": 2 / 3,
+        "proactive": 3,
+        "proactive_rate": 1.0,
+        "is_mature": True,
+        "audited": 3,
+        "audited_wrong": 2,
+        "audited_error_rate": 2 / 3,
+        "audited_error_rate_ci_low": WILSON_2_OF_3[0],
+        "audited_error_rate_ci_high": WILSON_2_OF_3[1],
     },
     # act_4: zero denominators for the audit -> null rate and bounds; user_report is not proactive.
     ("2026-10-01", "harassment", "ban", "user_report", "agent"): {
-        "actions": 1, "reversed": 0, "reversed_by_appeal": 0, "reversed_by_qa": 0,
-        "wrongful_enforcement_rate": 0.0, "appealed": 0, "appeal_rate": 0.0,
-        "proactive": 0, "proactive_rate": 0.0, "is_mature": True,
-        "audited": 0, "audited_wrong": 0, "audited_error_rate": None,
-        "audited_error_rate_ci_low": None, "audited_error_rate_ci_high": None,
+        "actions": 1,
+        "reversed": 0,
+        "reversed_by_appeal": 0,
+        "reversed_by_qa": 0,
+        "wrongful_enforcement_rate": 0.0,
+        "appealed": 0,
+        "appeal_rate": 0.0,
+        "proactive": 0,
+        "proactive_rate": 0.0,
+        "is_mature": True,
+        "audited": 0,
+        "audited_wrong": 0,
+        "audited_error_rate": None,
+        "audited_error_rate_ci_low": None,
+        "audited_error_rate_ci_high": None,
     },
     # act_5: exactly 30 days before 2026-11-14 -> mature.
     ("2026-10-15", "counterfeit", "warning", "proactive_agent", "agent"): {
-        "actions": 1, "reversed": 0, "reversed_by_appeal": 0, "reversed_by_qa": 0,
-        "wrongful_enforcement_rate": 0.0, "appealed": 1, "appeal_rate": 1.0,
-        "proactive": 1, "proactive_rate": 1.0, "is_mature": True,
-        "audited": 0, "audited_wrong": 0, "audited_error_rate": None,
-        "audited_error_rate_ci_low": None, "audited_error_rate_ci_high": None,
+        "actions": 1,
+        "reversed": 0,
+        "reversed_by_appeal": 0,
+        "reversed_by_qa": 0,
+        "wrongful_enforcement_rate": 0.0,
+        "appealed": 1,
+        "appeal_rate": 1.0,
+        "proactive": 1,
+        "proactive_rate": 1.0,
+        "is_mature": True,
+        "audited": 0,
+        "audited_wrong": 0,
+        "audited_error_rate": None,
+        "audited_error_rate_ci_low": None,
+        "audited_error_rate_ci_high": None,
     },
     # act_6: 29 days -> immature.
     ("2026-10-16", "counterfeit", "warning", "proactive_agent", "agent"): {
-        "actions": 1, "reversed": 0, "reversed_by_appeal": 0, "reversed_by_qa": 0,
-        "wrongful_enforcement_rate": 0.0, "appealed": 0, "appeal_rate": 0.0,
-        "proactive": 1, "proactive_rate": 1.0, "is_mature": False,
-        "audited": 0, "audited_wrong": 0, "audited_error_rate": None,
-        "audited_error_rate_ci_low": None, "audited_error_rate_ci_high": None,
+        "actions": 1,
+        "reversed": 0,
+        "reversed_by_appeal": 0,
+        "reversed_by_qa": 0,
+        "wrongful_enforcement_rate": 0.0,
+        "appealed": 0,
+        "appeal_rate": 0.0,
+        "proactive": 1,
+        "proactive_rate": 1.0,
+        "is_mature": False,
+        "audited": 0,
+        "audited_wrong": 0,
+        "audited_error_rate": None,
+        "audited_error_rate_ci_low": None,
+        "audited_error_rate_ci_high": None,
     },
     # act_7: immature; appealed (decided appeal); its only review has a null verdict.
     ("2026-11-10", "prohibited_item", "listing_removal", "automated", "automated"): {
-        "actions": 1, "reversed": 0, "reversed_by_appeal": 0, "reversed_by_qa": 0,
-        "wrongful_enforcement_rate": 0.0, "appealed": 1, "appeal_rate": 1.0,
-        "proactive": 1, "proactive_rate": 1.0, "is_mature": False,
-        "audited": 0, "audited_wrong": 0, "audited_error_rate": None,
-        "audited_error_rate_ci_low": None, "audited_error_rate_ci_high": None,
+        "actions": 1,
+        "reversed": 0,
+        "reversed_by_appeal": 0,
+        "reversed_by_qa": 0,
+        "wrongful_enforcement_rate": 0.0,
+        "appealed": 1,
+        "appeal_rate": 1.0,
+        "proactive": 1,
+        "proactive_rate": 1.0,
+        "is_mature": False,
+        "audited": 0,
+        "audited_wrong": 0,
+        "audited_error_rate": None,
+        "audited_error_rate_ci_low": None,
+        "audited_error_rate_ci_high": None,
     },
 }
 
 ENFORCEMENT_COLUMNS = [
-    "day", "policy", "action_type", "detection_source", "decided_by",
-    "actions", "reversed", "reversed_by_appeal", "reversed_by_qa", "wrongful_enforcement_rate",
-    "appealed", "appeal_rate", "proactive", "proactive_rate", "is_mature",
-    "audited", "audited_wrong", "audited_error_rate", "audited_error_rate_ci_low", "audited_error_rate_ci_high",
+    "day",
+    "policy",
+    "action_type",
+    "detection_source",
+    "decided_by",
+    "actions",
+    "reversed",
+    "reversed_by_appeal",
+    "reversed_by_qa",
+    "wrongful_enforcement_rate",
+    "appealed",
+    "appeal_rate",
+    "proactive",
+    "proactive_rate",
+    "is_mature",
+    "audited",
+    "audited_wrong",
+    "audited_error_rate",
+    "audited_error_rate_ci_low",
+    "audited_error_rate_ci_high",
 ]
 RATE_COLUMNS = {
-    "wrongful_enforcement_rate", "appeal_rate", "proactive_rate",
-    "audited_error_rate", "audited_error_rate_ci_low", "audited_error_rate_ci_high",
+    "wrongful_enforcement_rate",
+    "appeal_rate",
+    "proactive_rate",
+    "audited_error_rate",
+    "audited_error_rate_ci_low",
+    "audited_error_rate_ci_high",
 }
 
 # (day, level) -> (backlog, backlog_past_sla); every other day x level is (0, 0).
@@ -252,8 +354,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
 def enforcement_rows(warehouse: Warehouse) -> dict[tuple, dict[str, object]]:
     rows = warehouse.rows("select * from marts.fct_enforcement_outcomes_daily")
     return {
-        (r["day"].isoformat(), r["policy"], r["action_type"], r["detection_source"], r["decided_by"]): r
-        for r in rows
+        (r["day"].isoformat(), r["policy"], r["action_type"], r["detection_source"], r["decided_by"]): r for r in rows
     }
 
 
@@ -293,7 +394,10 @@ def test_as_of_day(warehouse: Warehouse) -> None:
 
 def test_backlog_columns(warehouse: Warehouse) -> None:
     assert warehouse.columns("marts", "fct_appeal_backlog_daily") == [
-        "day", "review_level", "backlog", "backlog_past_sla"
+        "day",
+        "review_level",
+        "backlog",
+        "backlog_past_sla",
     ]
 
 
@@ -302,9 +406,7 @@ def test_backlog_every_day_both_levels(warehouse: Warehouse) -> None:
     days = [FIRST_DAY + dt.timedelta(days=i) for i in range((AS_OF_DAY - FIRST_DAY).days + 1)]
     assert len(days) == 45
     expected = {
-        (d.isoformat(), level): BACKLOG_NONZERO.get((d.isoformat(), level), (0, 0))
-        for d in days
-        for level in (1, 2)
+        (d.isoformat(), level): BACKLOG_NONZERO.get((d.isoformat(), level), (0, 0)) for d in days for level in (1, 2)
     }
     actual = {(r["day"].isoformat(), r["review_level"]): (r["backlog"], r["backlog_past_sla"]) for r in rows}
     assert len(rows) == 90

@@ -27,9 +27,19 @@ ALL_BUT_ZERO = [k for k in FAULT_KINDS if k != "zero_orders_day"]
 QUARANTINED = [k for k, v in FAULT_KINDS.items() if v.expected == "quarantined"]
 WHOLE_FILE_RULES = ("not_utf8", "header_mismatch", "file_name_not_a_date")
 CONTRACT_BAD_INPUT = (
-    "unparseable_row", "missing_column", "extra_column", "wrong_type", "unknown_enum", "timestamp_without_offset",
-    "null_key", "null_updated_at", "updated_at_after_file_day", "duplicate_key_in_file", "file_name_not_a_date",
-    "truncated_last_line", "not_utf8",
+    "unparseable_row",
+    "missing_column",
+    "extra_column",
+    "wrong_type",
+    "unknown_enum",
+    "timestamp_without_offset",
+    "null_key",
+    "null_updated_at",
+    "updated_at_after_file_day",
+    "duplicate_key_in_file",
+    "file_name_not_a_date",
+    "truncated_last_line",
+    "not_utf8",
 )
 
 
@@ -119,7 +129,9 @@ def test_duplicate_key_in_file_quarantines_both_rows(faulty):
 def test_whole_file_fault_quarantines_every_data_line(faulty, kind):
     root, db, injected = faulty
     fault, name = injected[kind], FAULT_KINDS[kind].table_name
-    rows = _query(db, f"select rule, _export_date, raw_text from quarantine.{name} where _source_file = ?", [fault.file])
+    rows = _query(
+        db, f"select rule, _export_date, raw_text from quarantine.{name} where _source_file = ?", [fault.file]
+    )
     assert len(rows) == _records(root, fault.file) > 0
     assert {r[0] for r in rows} == {kind}
     assert _query(db, f"select count(*) from raw.{name} where _source_file = ?", [fault.file]) == [(0,)]
@@ -161,7 +173,10 @@ def test_duplicate_key_across_files(faulty):
     )
     assert len(pairs) == 1
     files, lines = pairs[0][2], pairs[0][3]
-    assert files[-1] == injected["duplicate_key_across_files"].file and lines[-1] == injected["duplicate_key_across_files"].line
+    assert (
+        files[-1] == injected["duplicate_key_across_files"].file
+        and lines[-1] == injected["duplicate_key_across_files"].line
+    )
     assert files[0] < files[-1]
 
 
@@ -170,7 +185,9 @@ def test_volume_spike(faulty):
     per_day = dict(_query(db, "select _export_date, count(*) from raw.orders group by 1"))
     usual = statistics.median(n for d, n in per_day.items() if d != DAY)
     assert per_day[DAY] >= 8 * usual
-    assert _query(db, "select count(*) - count(distinct order_id) from raw.orders where _export_date = ?", [DAY]) == [(0,)]
+    assert _query(db, "select count(*) - count(distinct order_id) from raw.orders where _export_date = ?", [DAY]) == [
+        (0,)
+    ]
 
 
 def test_zero_orders_day(base, tmp_path):
@@ -188,7 +205,9 @@ def test_zero_orders_day(base, tmp_path):
 def test_manifest_is_written_and_ignored_by_the_loader(base, faulty):
     root, _, injected = faulty
     manifest = json.loads((root / MANIFEST).read_text())["faults"]
-    assert [(f["kind"], f["file"], f["line"]) for f in manifest] == [(f.kind, f.file, f.line) for f in injected.values()]
+    assert [(f["kind"], f["file"], f["line"]) for f in manifest] == [
+        (f.kind, f.file, f.line) for f in injected.values()
+    ]
     assert {f["expected"] for f in manifest} == {"quarantined", "blocked", "warned"}
     assert export_days(root) == export_days(base)
 
@@ -212,9 +231,9 @@ def test_fault_day_can_be_chosen(base, tmp_path):
 def test_unknown_and_incompatible_kinds_raise(base, tmp_path):
     root = _copy(base, tmp_path / "exports")
     before = _tree(root)
-    with pytest.raises(ValueError, match="valid: unparseable_row, .*volume_spike"):
+    with pytest.raises(ValueError, match=r"valid: unparseable_row, .*volume_spike"):
         inject_faults(root, ["null_key", "no_such_fault"])
-    with pytest.raises(ValueError, match="zero_orders_day .* volume_spike"):
+    with pytest.raises(ValueError, match=r"zero_orders_day .* volume_spike"):
         inject_faults(root, ["zero_orders_day", "volume_spike"])
     assert _tree(root) == before
 

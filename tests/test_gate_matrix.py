@@ -58,8 +58,12 @@ class Scenario:
 
 def marts_snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     with duckdb.connect(str(path), read_only=True) as con:
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         return {n: con.execute(f"select * from marts.{n} order by all").fetchall() for n in names}
 
 
@@ -72,7 +76,7 @@ def gate_table(stdout: str) -> dict[str, tuple[str, str]]:
         if len(parts) == 2 and parts[0] in suites:
             rest = parts[1]
             status = "not run" if rest.startswith("not run") else rest.split(None, 1)[0]
-            rows[parts[0]] = (status, rest[len(status):].strip())
+            rows[parts[0]] = (status, rest[len(status) :].strip())
     return rows
 
 
@@ -107,10 +111,13 @@ def test_each_fault_kind_has_its_documented_outcome(kind: str, scenarios: dict[s
     fault = scenario.injected[kind]
     if spec.expected == "quarantined":
         with duckdb.connect(str(scenario.warehouse), read_only=True) as con:
-            lines = [r[0] for r in con.execute(
-                f"select _source_line from quarantine.{spec.table_name} where _source_file = ? and rule = ?",
-                [fault.file, spec.rule],
-            ).fetchall()]
+            lines = [
+                r[0]
+                for r in con.execute(
+                    f"select _source_line from quarantine.{spec.table_name} where _source_file = ? and rule = ?",
+                    [fault.file, spec.rule],
+                ).fetchall()
+            ]
         assert lines, f"{kind}: nothing quarantined under {spec.rule} for {fault.file}"
         if fault.line is not None and not spec.whole_file:
             assert fault.line in lines
@@ -132,8 +139,9 @@ def test_quarantine_and_warnings_do_not_stop_the_run(scenarios: dict[str, Scenar
 @pytest.mark.parametrize(
     ("name", "not_run_layers"), [("blocked_in_staging", ("marts",)), ("blocked_in_raw", ("staging", "marts"))]
 )
-def test_blocked_run_fails_and_changes_no_mart(name: str, not_run_layers: tuple[str, ...],
-                                               scenarios: dict[str, Scenario]) -> None:
+def test_blocked_run_fails_and_changes_no_mart(
+    name: str, not_run_layers: tuple[str, ...], scenarios: dict[str, Scenario]
+) -> None:
     scenario = scenarios[name]
     assert scenario.completed.returncode == 1
     assert "a blocking quality gate failed" in scenario.completed.stderr

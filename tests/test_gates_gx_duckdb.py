@@ -20,16 +20,16 @@ import pytest
 
 from dagster_project.gates.outcomes import FAILED, PASSED, WARNED, SuiteOutcome
 from dagster_project.gates.validate import validate_duckdb
-from expectations.suite import WARNING, GateSuite, between, no_rows, not_before, not_null, unique, gate
+from expectations.suite import WARNING, GateSuite, between, gate, no_rows, not_before, not_null, unique
 
 # id, parent_id, score, created_at, solved_at
 BAD_ROWS = [
     ("a", "p1", 3, "2026-11-01 10:00:00", "2026-11-01 11:00:00"),
     ("b", "p1", 4, "2026-11-01 10:00:00", None),
-    ("b", "p2", 5, "2026-11-01 10:00:00", "2026-11-01 10:00:00"),   # duplicate id
-    ("c", "p9", 0, "2026-11-02 10:00:00", "2026-11-02 09:00:00"),   # score < 1, solved before created, orphan
-    ("d", "p2", 9, "2026-11-02 10:00:00", None),                    # score > 5
-    ("e", "p1", None, "2026-11-03 10:00:00", None),                 # null score
+    ("b", "p2", 5, "2026-11-01 10:00:00", "2026-11-01 10:00:00"),  # duplicate id
+    ("c", "p9", 0, "2026-11-02 10:00:00", "2026-11-02 09:00:00"),  # score < 1, solved before created, orphan
+    ("d", "p2", 9, "2026-11-02 10:00:00", None),  # score > 5
+    ("e", "p1", None, "2026-11-03 10:00:00", None),  # null score
 ]
 GOOD_ROWS = [
     ("a", "p1", 3, "2026-11-01 10:00:00", "2026-11-01 11:00:00"),

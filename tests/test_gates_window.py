@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,41 +64,70 @@ class Broken:
 def broken(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Broken:
     path = copy_of(sample_warehouse, tmp_path_factory, "gates_window")
     with duckdb.connect(str(path)) as con:
+
         def order(day: str, offset: int) -> str:
-            return one(con, f"select order_id from raw.orders where _export_date = date '{day}' "
-                            f"order by order_id limit 1 offset {offset}")
+            return one(
+                con,
+                f"select order_id from raw.orders where _export_date = date '{day}' "
+                f"order by order_id limit 1 offset {offset}",
+            )
 
         order_in, order_dropped, order_out = order("2026-11-14", 0), order("2026-11-14", 1), order("2026-11-05", 0)
-        con.execute("update raw.orders set updated_at = null where order_id in (?, ?) and _export_date in "
-                    "(date '2026-11-14', date '2026-11-05')", [order_in, order_out])
+        con.execute(
+            "update raw.orders set updated_at = null where order_id in (?, ?) and _export_date in "
+            "(date '2026-11-14', date '2026-11-05')",
+            [order_in, order_out],
+        )
         con.execute("delete from raw.orders where order_id = ? and _export_date = date '2026-11-14'", [order_dropped])
         # an empty day outside the window (its file said so too: reconciliation stays clean)
         con.execute("delete from raw.orders where _export_date = date '2026-11-10'")
-        con.execute("update audit.raw_loads set data_records = 0 where table_name = 'orders' "
-                    "and export_date = date '2026-11-10'")
+        con.execute(
+            "update audit.raw_loads set data_records = 0 where table_name = 'orders' "
+            "and export_date = date '2026-11-10'"
+        )
 
-        appeals = [r[0] for r in con.execute(
-            "select appeal_id from staging.stg_marketplace__appeals where outcome is not null "
-            "order by appeal_id limit 4").fetchall()]
+        appeals = [
+            r[0]
+            for r in con.execute(
+                "select appeal_id from staging.stg_marketplace__appeals where outcome is not null "
+                "order by appeal_id limit 4"
+            ).fetchall()
+        ]
         bogus_in, bogus_out, duplicated, orphan = appeals
-        con.execute(f"update staging.stg_marketplace__appeals set outcome = 'bogus', _loaded_at = {NEW} "
-                    "where appeal_id = ?", [bogus_in])
+        con.execute(
+            f"update staging.stg_marketplace__appeals set outcome = 'bogus', _loaded_at = {NEW} where appeal_id = ?",
+            [bogus_in],
+        )
         con.execute("update staging.stg_marketplace__appeals set outcome = 'bogus' where appeal_id = ?", [bogus_out])
-        con.execute(f"update staging.stg_marketplace__appeals set action_id = 'no-such-action', _loaded_at = {NEW} "
-                    "where appeal_id = ?", [orphan])
-        con.execute(f"insert into staging.stg_marketplace__appeals "
-                    f"select * replace ({NEW} as _loaded_at) from staging.stg_marketplace__appeals "
-                    "where appeal_id = ?", [duplicated])
+        con.execute(
+            f"update staging.stg_marketplace__appeals set action_id = 'no-such-action', _loaded_at = {NEW} "
+            "where appeal_id = ?",
+            [orphan],
+        )
+        con.execute(
+            f"insert into staging.stg_marketplace__appeals "
+            f"select * replace ({NEW} as _loaded_at) from staging.stg_marketplace__appeals "
+            "where appeal_id = ?",
+            [duplicated],
+        )
         # a version sent again in a file of its own (neither file's reconciliation is validated here)
-        resent_in, resent_out = [r[0] for r in con.execute(
-            "select appeal_id from raw.appeals where appeal_id not in (?, ?, ?, ?) "
-            "order by appeal_id limit 2", appeals).fetchall()]
+        resent_in, resent_out = [
+            r[0]
+            for r in con.execute(
+                "select appeal_id from raw.appeals where appeal_id not in (?, ?, ?, ?) order by appeal_id limit 2",
+                appeals,
+            ).fetchall()
+        ]
         for appeal_id, loaded_at in ((resent_in, NEW), (resent_out, "_loaded_at")):
-            con.execute(f"insert into raw.appeals select * replace ('resent.csv' as _source_file, "
-                        f"date '2026-11-14' as _export_date, {loaded_at} as _loaded_at) "
-                        "from raw.appeals where appeal_id = ? order by _export_date limit 1", [appeal_id])
-    return Broken(path, order_in, order_out, order_dropped, bogus_in, bogus_out, duplicated, orphan,
-                  resent_in, resent_out)
+            con.execute(
+                f"insert into raw.appeals select * replace ('resent.csv' as _source_file, "
+                f"date '2026-11-14' as _export_date, {loaded_at} as _loaded_at) "
+                "from raw.appeals where appeal_id = ? order by _export_date limit 1",
+                [appeal_id],
+            )
+    return Broken(
+        path, order_in, order_out, order_dropped, bogus_in, bogus_out, duplicated, orphan, resent_in, resent_out
+    )
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +153,10 @@ def test_raw_rows_of_the_window_fail_the_restricted_gate(nightly, broken: Broken
     assert (not_null.unexpected_count, not_null.sample_rows) == (1, [{"order_id": broken.order_in}])
     (row,) = failed(outcome)["reconciles with export file"].sample_rows
     assert (row["source_file"].endswith("2026-11-14.csv"), row["raw_rows"], row["quarantined_rows"]) == (
-        True, row["data_records"] - 1, 0)
+        True,
+        row["data_records"] - 1,
+        0,
+    )
 
 
 def test_raw_rows_outside_the_window_are_left_to_the_whole_table_gate(whole, broken: Broken) -> None:
@@ -145,8 +176,11 @@ def test_volume_of_a_window_day_is_still_compared_with_the_days_before(broken: B
     (row,) = failed(outcome)["no empty day"].sample_rows
     assert (row["export_date"], row["row_count"]) == ("2026-11-10", 0)
     with duckdb.connect(str(broken.path), read_only=True) as con:
-        median = one(con, "select median(n) from (select count(*) as n from raw.orders "
-                          "where _export_date between date '2026-11-03' and date '2026-11-09' group by _export_date)")
+        median = one(
+            con,
+            "select median(n) from (select count(*) as n from raw.orders "
+            "where _export_date between date '2026-11-03' and date '2026-11-09' group by _export_date)",
+        )
     assert row["trailing_median"] == median > 50
 
 
@@ -156,14 +190,18 @@ def test_staging_rows_reloaded_in_the_run_fail_the_restricted_gate(nightly, brok
     assert all(e.error is None for e in outcome.expectations), [e.error for e in outcome.expectations]
     gates = failed(outcome)
     assert set(gates) == {
-        "outcome accepted values", "appeal_id unique", "action_id references stg_marketplace__enforcement_actions",
+        "outcome accepted values",
+        "appeal_id unique",
+        "action_id references stg_marketplace__enforcement_actions",
         "no key re-sent with the same updated_at",
     }
     assert [e.gate for e in outcome.failed_warnings] == ["no key re-sent with the same updated_at"]
     # an old version that arrived again: its staging row did not change, the raw arrival is found
     assert [r["appeal_id"] for r in gates["no key re-sent with the same updated_at"].sample_rows] == [broken.resent_in]
     assert (gates["outcome accepted values"].unexpected_count, gates["outcome accepted values"].sample_rows) == (
-        1, [{"appeal_id": broken.bogus_in}])
+        1,
+        [{"appeal_id": broken.bogus_in}],
+    )
     # only the new copy is in the batch; the old row is found in the whole table
     assert gates["appeal_id unique"].sample_rows == [{"appeal_id": broken.duplicated, "copies": 2}]
     orphans = gates["action_id references stg_marketplace__enforcement_actions"]
@@ -183,11 +221,15 @@ def test_a_blocked_load_is_validated_again_by_the_next_run(sample_warehouse, tmp
     """Day 11-05 loaded after the history's watermark (its run was blocked): the 11-14 run checks it too."""
     path = copy_of(sample_warehouse, tmp_path_factory, "gates_window_blocked")
     with duckdb.connect(str(path)) as con:
-        con.execute("update raw.orders set updated_at = null where order_id = "
-                    "(select min(order_id) from raw.orders where _export_date = date '2026-11-05') "
-                    "and _export_date = date '2026-11-05'")
-        con.execute("update audit.raw_loads set loaded_at = loaded_at + interval 1 hour "
-                    "where table_name = 'orders' and export_date = date '2026-11-05'")
+        con.execute(
+            "update raw.orders set updated_at = null where order_id = "
+            "(select min(order_id) from raw.orders where _export_date = date '2026-11-05') "
+            "and _export_date = date '2026-11-05'"
+        )
+        con.execute(
+            "update audit.raw_loads set loaded_at = loaded_at + interval 1 hour "
+            "where table_name = 'orders' and export_date = date '2026-11-05'"
+        )
     (outcome,) = validate_duckdb(path, [RAW_ORDERS], window=NIGHT)
     assert outcome.scope == "export days 2026-11-05 .. 2026-11-14"
     assert set(failed(outcome)) == {"updated_at not null"}
@@ -232,8 +274,10 @@ def test_days_to_validate_widen_the_window_to_unaccepted_loads() -> None:
     ("tags", "window"),
     [
         ({"dagster/partition": "2026-11-14"}, NIGHT),
-        ({"dagster/asset_partition_range_start": "2026-11-01", "dagster/asset_partition_range_end": "2026-11-14"},
-         Window(dt.date(2026, 11, 1), dt.date(2026, 11, 14))),
+        (
+            {"dagster/asset_partition_range_start": "2026-11-01", "dagster/asset_partition_range_end": "2026-11-14"},
+            Window(dt.date(2026, 11, 1), dt.date(2026, 11, 14)),
+        ),
         ({}, None),
         ({"dagster/partition": "not-a-day"}, None),
     ],

@@ -66,11 +66,24 @@ def test_known_rows_load_exactly(tmp_path):
         "users",
         "2026-11-01",
         [
-            {"user_id": "u1", "email": "a@example.com", "display_name": 'Ann "the, seller"', "country": "US",
-             "signup_at": "2026-10-01T08:00:00+02:00", "is_seller": "true", "seller_tier": "top",
-             "verification_status": "id_verified", "updated_at": "2026-11-01T08:00:00+02:00"},
-            {"user_id": "u2", "display_name": "two\nlines", "is_seller": "false",
-             "verification_status": "unverified", "updated_at": "2026-11-01T23:59:59.999999Z"},
+            {
+                "user_id": "u1",
+                "email": "a@example.com",
+                "display_name": 'Ann "the, seller"',
+                "country": "US",
+                "signup_at": "2026-10-01T08:00:00+02:00",
+                "is_seller": "true",
+                "seller_tier": "top",
+                "verification_status": "id_verified",
+                "updated_at": "2026-11-01T08:00:00+02:00",
+            },
+            {
+                "user_id": "u2",
+                "display_name": "two\nlines",
+                "is_seller": "false",
+                "verification_status": "unverified",
+                "updated_at": "2026-11-01T23:59:59.999999Z",
+            },
         ],
     )
     write_export(tmp_path, "tickets", "2026-11-01", [TICKET, {**TICKET, "ticket_id": 8, "tags": None}])
@@ -78,15 +91,30 @@ def test_known_rows_load_exactly(tmp_path):
     assert load(tmp_path, "users").loaded == 2
     assert load(tmp_path, "tickets").loaded == 2
 
-    users = query(tmp_path, "select user_id, display_name, country, is_seller, seller_tier, signup_at, "
-                            "_export_date, _source_file, _source_line, _loaded_at from raw.users order by user_id")
+    users = query(
+        tmp_path,
+        "select user_id, display_name, country, is_seller, seller_tier, signup_at, "
+        "_export_date, _source_file, _source_line, _loaded_at from raw.users order by user_id",
+    )
     assert users == [
-        ("u1", 'Ann "the, seller"', "US", True, "top", "2026-10-01T08:00:00+02:00",
-         DAY, "marketplace/users/2026-11-01.csv", 2, LOADED_AT),
+        (
+            "u1",
+            'Ann "the, seller"',
+            "US",
+            True,
+            "top",
+            "2026-10-01T08:00:00+02:00",
+            DAY,
+            "marketplace/users/2026-11-01.csv",
+            2,
+            LOADED_AT,
+        ),
         # the multi-line display name makes u2's record start on physical line 3
         ("u2", "two\nlines", None, False, None, None, DAY, "marketplace/users/2026-11-01.csv", 3, LOADED_AT),
     ]
-    tickets = query(tmp_path, "select ticket_id, tags, created_at, updated_at, _source_line from raw.tickets order by 1")
+    tickets = query(
+        tmp_path, "select ticket_id, tags, created_at, updated_at, _source_line from raw.tickets order by 1"
+    )
     assert tickets == [
         (7, '["shipping","vip"]', "2026-11-01T09:00:00-05:00", "2026-11-01T09:00:00.250-05:00", 1),
         (8, None, "2026-11-01T09:00:00-05:00", "2026-11-01T09:00:00.250-05:00", 2),
@@ -96,7 +124,9 @@ def test_known_rows_load_exactly(tmp_path):
 
 def test_reloading_a_day_replaces_it(tmp_path):
     write_export(tmp_path, "orders", "2026-11-01", [ORDER, {**ORDER, "order_id": "o2", "amount_usd": "3"}])
-    write_export(tmp_path, "orders", "2026-11-02", [{**ORDER, "status": "shipped", "updated_at": "2026-11-02T01:00:00Z"}])
+    write_export(
+        tmp_path, "orders", "2026-11-02", [{**ORDER, "status": "shipped", "updated_at": "2026-11-02T01:00:00Z"}]
+    )
     load(tmp_path, "orders", [DAY, DAY + dt.timedelta(days=1)])
     load(tmp_path, "orders", [DAY])  # same day again: no duplicates
     assert query(tmp_path, "select _export_date, order_id, amount_usd from raw.orders order by 1, 2") == [
@@ -127,56 +157,174 @@ def ticket_line(**changes) -> str:
 
 # (name, table, file name, file bytes, expected quarantine [(line, rule)], rows loaded)
 BAD_INPUT = [
-    ("unparseable CSV row", "orders", "2026-11-01.csv",
-     f'{HEADER}\n{GOOD_ORDER_LINE}\no9,u1,"u2"x,s1\n'.encode(), [(3, "unparseable_row")], 1),
-    ("unparseable JSON line", "tickets", "2026-11-01.jsonl",
-     f'{ticket_line()}\n{{"ticket_id": 8,\n'.encode(), [(2, "unparseable_row")], 1),
-    ("CSV row missing a column", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2').rsplit(',', 1)[0]}\n".encode(), [(3, "missing_column")], 1),
-    ("CSV row with an extra column", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{order_line(order_id='o2')},x\n{GOOD_ORDER_LINE}\n".encode(), [(2, "extra_column")], 1),
-    ("JSON object missing a field", "tickets", "2026-11-01.jsonl",
-     f'{ticket_line()}\n{{"ticket_id": 9, "updated_at": "2026-11-01T10:00:00Z"}}\n'.encode(), [(2, "missing_column")], 1),
-    ("JSON object with an extra field", "tickets", "2026-11-01.jsonl",
-     f'{ticket_line()[:-1]}, "mood": "ok"}}\n{ticket_line(ticket_id=9)}\n'.encode(), [(1, "extra_column")], 1),
-    ("CSV wrong type", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{order_line(order_id='o2', amount_usd='12.345')}\n{GOOD_ORDER_LINE}\n".encode(), [(2, "wrong_type")], 1),
-    ("JSON wrong type (integer as string)", "tickets", "2026-11-01.jsonl",
-     f'{ticket_line(ticket_id="9")}\n{ticket_line()}\n'.encode(), [(1, "wrong_type")], 1),
-    ("unknown enum value", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', status='lost')}\n".encode(), [(3, "unknown_enum")], 1),
-    ("timestamp without offset", "tickets", "2026-11-01.jsonl",
-     f'{ticket_line(created_at="2026-11-01T09:00:00")}\n{ticket_line(ticket_id=9)}\n'.encode(),
-     [(1, "timestamp_without_offset")], 1),
-    ("null key", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{order_line(order_id=None)}\n{GOOD_ORDER_LINE}\n".encode(), [(2, "null_key")], 1),
-    ("null updated_at", "tickets", "2026-11-01.jsonl",
-     f'{ticket_line()}\n{ticket_line(ticket_id=9, updated_at=None)}\n'.encode(), [(2, "null_updated_at")], 1),
-    ("updated_at after the end of the file's day", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', updated_at='2026-11-01T20:00:00-04:00')}\n".encode(),
-     [(3, "updated_at_after_file_day")], 1),
-    ("duplicate key inside one file: every such row", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{order_line(order_id='o2')}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', status='shipped')}\n".encode(),
-     [(2, "duplicate_key_in_file"), (4, "duplicate_key_in_file")], 1),
-    ("file whose name is not a date: each data line", "orders", "2026-11-31.csv",
-     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')}\n".encode(),
-     [(2, "file_name_not_a_date"), (3, "file_name_not_a_date")], 0),
-    ("file whose name is not a date, with no data lines: recorded once", "tickets", "latest.jsonl",
-     b"", [(None, "file_name_not_a_date")], 0),
-    ("truncated last line", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')[:-9]}".encode(), [(3, "truncated_last_line")], 1),
-    ("truncated last JSON line", "tickets", "2026-11-01.jsonl",
-     f"{ticket_line()}\n{ticket_line(ticket_id=9)[:-20]}".encode(), [(2, "truncated_last_line")], 1),
-    ("file that is not UTF-8: each data line", "orders", "2026-11-01.csv",
-     f"{HEADER}\n{GOOD_ORDER_LINE}\n".encode() + order_line(order_id="o2", show_id="caf\xe9").encode("latin-1") + b"\n",
-     [(2, "not_utf8"), (3, "not_utf8")], 0),
-    ("CSV header missing a column: each data line", "orders", "2026-11-01.csv",
-     (HEADER.replace(",payment_method", "") + "\n" + GOOD_ORDER_LINE + "\n").encode(), [(2, "header_mismatch")], 0),
+    (
+        "unparseable CSV row",
+        "orders",
+        "2026-11-01.csv",
+        f'{HEADER}\n{GOOD_ORDER_LINE}\no9,u1,"u2"x,s1\n'.encode(),
+        [(3, "unparseable_row")],
+        1,
+    ),
+    (
+        "unparseable JSON line",
+        "tickets",
+        "2026-11-01.jsonl",
+        f'{ticket_line()}\n{{"ticket_id": 8,\n'.encode(),
+        [(2, "unparseable_row")],
+        1,
+    ),
+    (
+        "CSV row missing a column",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2').rsplit(',', 1)[0]}\n".encode(),
+        [(3, "missing_column")],
+        1,
+    ),
+    (
+        "CSV row with an extra column",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{order_line(order_id='o2')},x\n{GOOD_ORDER_LINE}\n".encode(),
+        [(2, "extra_column")],
+        1,
+    ),
+    (
+        "JSON object missing a field",
+        "tickets",
+        "2026-11-01.jsonl",
+        f'{ticket_line()}\n{{"ticket_id": 9, "updated_at": "2026-11-01T10:00:00Z"}}\n'.encode(),
+        [(2, "missing_column")],
+        1,
+    ),
+    (
+        "JSON object with an extra field",
+        "tickets",
+        "2026-11-01.jsonl",
+        f'{ticket_line()[:-1]}, "mood": "ok"}}\n{ticket_line(ticket_id=9)}\n'.encode(),
+        [(1, "extra_column")],
+        1,
+    ),
+    (
+        "CSV wrong type",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{order_line(order_id='o2', amount_usd='12.345')}\n{GOOD_ORDER_LINE}\n".encode(),
+        [(2, "wrong_type")],
+        1,
+    ),
+    (
+        "JSON wrong type (integer as string)",
+        "tickets",
+        "2026-11-01.jsonl",
+        f"{ticket_line(ticket_id='9')}\n{ticket_line()}\n".encode(),
+        [(1, "wrong_type")],
+        1,
+    ),
+    (
+        "unknown enum value",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', status='lost')}\n".encode(),
+        [(3, "unknown_enum")],
+        1,
+    ),
+    (
+        "timestamp without offset",
+        "tickets",
+        "2026-11-01.jsonl",
+        f"{ticket_line(created_at='2026-11-01T09:00:00')}\n{ticket_line(ticket_id=9)}\n".encode(),
+        [(1, "timestamp_without_offset")],
+        1,
+    ),
+    (
+        "null key",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{order_line(order_id=None)}\n{GOOD_ORDER_LINE}\n".encode(),
+        [(2, "null_key")],
+        1,
+    ),
+    (
+        "null updated_at",
+        "tickets",
+        "2026-11-01.jsonl",
+        f"{ticket_line()}\n{ticket_line(ticket_id=9, updated_at=None)}\n".encode(),
+        [(2, "null_updated_at")],
+        1,
+    ),
+    (
+        "updated_at after the end of the file's day",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', updated_at='2026-11-01T20:00:00-04:00')}\n".encode(),
+        [(3, "updated_at_after_file_day")],
+        1,
+    ),
+    (
+        "duplicate key inside one file: every such row",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{order_line(order_id='o2')}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', status='shipped')}\n".encode(),
+        [(2, "duplicate_key_in_file"), (4, "duplicate_key_in_file")],
+        1,
+    ),
+    (
+        "file whose name is not a date: each data line",
+        "orders",
+        "2026-11-31.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')}\n".encode(),
+        [(2, "file_name_not_a_date"), (3, "file_name_not_a_date")],
+        0,
+    ),
+    (
+        "file whose name is not a date, with no data lines: recorded once",
+        "tickets",
+        "latest.jsonl",
+        b"",
+        [(None, "file_name_not_a_date")],
+        0,
+    ),
+    (
+        "truncated last line",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')[:-9]}".encode(),
+        [(3, "truncated_last_line")],
+        1,
+    ),
+    (
+        "truncated last JSON line",
+        "tickets",
+        "2026-11-01.jsonl",
+        f"{ticket_line()}\n{ticket_line(ticket_id=9)[:-20]}".encode(),
+        [(2, "truncated_last_line")],
+        1,
+    ),
+    (
+        "file that is not UTF-8: each data line",
+        "orders",
+        "2026-11-01.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n".encode()
+        + order_line(order_id="o2", show_id="caf\xe9").encode("latin-1")
+        + b"\n",
+        [(2, "not_utf8"), (3, "not_utf8")],
+        0,
+    ),
+    (
+        "CSV header missing a column: each data line",
+        "orders",
+        "2026-11-01.csv",
+        (HEADER.replace(",payment_method", "") + "\n" + GOOD_ORDER_LINE + "\n").encode(),
+        [(2, "header_mismatch")],
+        0,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "table_name", "file_name", "content", "expected", "loaded"), BAD_INPUT,
-                         ids=[c[0] for c in BAD_INPUT])
+@pytest.mark.parametrize(
+    ("case", "table_name", "file_name", "content", "expected", "loaded"), BAD_INPUT, ids=[c[0] for c in BAD_INPUT]
+)
 def test_bad_input_is_quarantined_with_its_rule(tmp_path, case, table_name, file_name, content, expected, loaded):
     path = export_path(tmp_path, table_name, "2026-11-01").with_name(file_name)
     path.write_bytes(content)
@@ -240,7 +388,9 @@ def test_batching_does_not_change_what_loads(tmp_path):
     lines, a rejected record, a value-rule failure, and a cut-off last line.
     """
     day = lambda i: (DAY + dt.timedelta(days=i)).isoformat()  # noqa: E731
-    multi_line = csv_text("orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}, {**ORDER, "order_id": "o_after"}])
+    multi_line = csv_text(
+        "orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}, {**ORDER, "order_id": "o_after"}]
+    )
     files = {
         day(0): f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2')}\n",
         day(1): multi_line,
@@ -257,7 +407,9 @@ def test_batching_does_not_change_what_loads(tmp_path):
     all_in_one = _full_state(tmp_path / "all", tmp_path, "orders", days, batch_bytes=1 << 30, fast_batch_bytes=1 << 30)
     assert one_per_batch == all_in_one
     rows = query(tmp_path / "all", "select _source_file, _source_line, order_id, show_id from raw.orders order by all")
-    bad = query(tmp_path / "all", "select _source_file, _source_line, rule, raw_text from quarantine.orders order by all")
+    bad = query(
+        tmp_path / "all", "select _source_file, _source_line, rule, raw_text from quarantine.orders order by all"
+    )
     lines = {(f.rsplit("/", 1)[1][:10], line, order) for f, line, order, _ in rows}
     assert {(day(1), 2, "o_multi"), (day(1), 4, "o_after")} <= lines  # the quoted field spans lines 2-3
     assert {(day(2), 3, "o3"), (day(2), 5, "o4")} <= lines  # blank lines keep their numbers
@@ -276,7 +428,9 @@ def _full_state(root: Path, exports: Path, table_name: str, days: list[dt.date],
     with connect(root / "w.duckdb") as con:
         result = load_days(con, table(table_name), exports, days, LOADED_AT, **options)
         rows = con.execute(f"select * from raw.{table_name} order by _source_file, _source_line").fetchall()
-        types = con.execute(f"select column_name, data_type from duckdb_columns() where table_name = '{table_name}' order by all").fetchall()
+        types = con.execute(
+            f"select column_name, data_type from duckdb_columns() where table_name = '{table_name}' order by all"
+        ).fetchall()
         bad = con.execute(f"select * from quarantine.{table_name} order by all").fetchall()
         audit = con.execute("select * from audit.raw_loads order by all").fetchall()
     files = [(f.source_file, f.loaded, dict(f.quarantined), f.data_records) for f in result.files]
@@ -287,7 +441,12 @@ def _assert_fast_equals_general(tmp_path: Path, table_name: str, days: list[dt.d
     general = _full_state(tmp_path / "general", tmp_path, table_name, days, fast=False)
     for batch_bytes in (1, 1 << 30):
         fast = _full_state(
-            tmp_path / f"fast{batch_bytes}", tmp_path, table_name, days, batch_bytes=batch_bytes, fast_batch_bytes=batch_bytes
+            tmp_path / f"fast{batch_bytes}",
+            tmp_path,
+            table_name,
+            days,
+            batch_bytes=batch_bytes,
+            fast_batch_bytes=batch_bytes,
         )
         assert fast == general
     return general
@@ -296,9 +455,13 @@ def _assert_fast_equals_general(tmp_path: Path, table_name: str, days: list[dt.d
 def test_fast_path_equals_general_path_for_csv(tmp_path):
     """Clean files go straight into raw; files with problems fall back; the result is the general path's, exactly."""
     day = lambda i: (DAY + dt.timedelta(days=i)).isoformat()  # noqa: E731
-    multi_line = csv_text("orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}, {**ORDER, "order_id": "o_after"}])
+    multi_line = csv_text(
+        "orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}, {**ORDER, "order_id": "o_after"}]
+    )
     files = {
-        day(0): f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', amount_usd='7', shipped_at='2026-11-01 11:00:00.5+01')}\n",
+        day(
+            0
+        ): f"{HEADER}\n{GOOD_ORDER_LINE}\n{order_line(order_id='o2', amount_usd='7', shipped_at='2026-11-01 11:00:00.5+01')}\n",
         day(1): multi_line,
         day(2): f"{HEADER}\n\n{order_line(order_id='o3')}\n\n{order_line(order_id='o4')}\n",
         day(3): f'{HEADER}\n{order_line(order_id="o5")}\no9,u1,"u2"x,s1\n{order_line(order_id="o6")}\n',
@@ -307,21 +470,30 @@ def test_fast_path_equals_general_path_for_csv(tmp_path):
         day(6): f"{HEADER}\n{order_line(order_id='o12')}\n{order_line(order_id='o12')}\n",  # duplicate key
         day(7): f"{HEADER}\r\n{order_line(order_id='o13', placed_at='2026-11-01T10:00:00')}\r\n"  # no offset, CRLF
         f"{order_line(order_id='o14', delivered_at='2026-02-30T10:00:00Z')}\r\n",  # not a real timestamp
-        day(8): f"{HEADER}\n{order_line(order_id='o15', updated_at='2026-11-10T00:00:00+00:00')}\n",  # after the file day
+        day(
+            8
+        ): f"{HEADER}\n{order_line(order_id='o15', updated_at='2026-11-10T00:00:00+00:00')}\n",  # after the file day
         day(9): f"{HEADER}\n",  # header only
         day(10): f"\ufeff{HEADER}\n{order_line(order_id='o16', category='comics')}\n",  # byte-order mark
         day(11): f"{HEADER}\r\n{order_line(order_id='o17')}\r\n{order_line(order_id='o18')}\r\n",  # clean, CRLF
-        day(12): csv_text("orders", [{**ORDER, "show_id": 's1, "the" show'}, {**ORDER, "order_id": "o19", "show_id": ""}]),
+        day(12): csv_text(
+            "orders", [{**ORDER, "show_id": 's1, "the" show'}, {**ORDER, "order_id": "o19", "show_id": ""}]
+        ),
     }
     for name, text in files.items():
         export_path(tmp_path, "orders", name).write_text(text, newline="")
     days = [DAY + dt.timedelta(days=i) for i in range(len(files) + 1)]  # the last day has no file
-    files_result, rows, _, bad, _ = _assert_fast_equals_general(tmp_path, "orders", days)
+    _files_result, rows, _, bad, _ = _assert_fast_equals_general(tmp_path, "orders", days)
     assert {r[0] for r in rows} >= {"o1", "o2", "o_multi", "o3", "o6", "o8", "o10", "o16", "o17", "o18", "o19"}
     assert ('s1, "the" show', 2) in {(r[3], r[15]) for r in rows}
     assert {rule for _, _, _, rule, *_ in bad} == {
-        "unparseable_row", "unknown_enum", "truncated_last_line", "duplicate_key_in_file",
-        "timestamp_without_offset", "wrong_type", "updated_at_after_file_day",
+        "unparseable_row",
+        "unknown_enum",
+        "truncated_last_line",
+        "duplicate_key_in_file",
+        "timestamp_without_offset",
+        "wrong_type",
+        "updated_at_after_file_day",
     }
 
 
@@ -338,8 +510,11 @@ def test_fast_path_equals_general_path_for_jsonl(tmp_path):
         day(2): f"{line()}\nnot json\n[1]\n{line(ticket_id=8)}{line(ticket_id=9)}\n",
         day(3): f"{line(ticket_id='7')}\n{line(ticket_id=8, tags=[1])}\n{line(ticket_id=9, channel='fax')}\n",
         day(4): f"{line()}\r\n{line(ticket_id=8)}\r\n",  # CRLF
-        day(5): f"{line()}\n" + line(ticket_id=8).replace('"subject": "Where is my order?", ', "") + "\n"
-        + json.dumps({**json.loads(line(ticket_id=9)), "extra": 1}) + "\n",
+        day(5): f"{line()}\n"
+        + line(ticket_id=8).replace('"subject": "Where is my order?", ', "")
+        + "\n"
+        + json.dumps({**json.loads(line(ticket_id=9)), "extra": 1})
+        + "\n",
         day(6): f"{line()}\n{line()}\n",  # duplicate key
         day(7): f"{line()}\n{line(ticket_id=8)}",  # cut off
         day(8): "",  # empty
@@ -347,11 +522,16 @@ def test_fast_path_equals_general_path_for_jsonl(tmp_path):
     for name, text in files.items():
         export_path(tmp_path, "tickets", name).write_text(text, newline="")
     days = [DAY + dt.timedelta(days=i) for i in range(len(files))]
-    files_result, rows, _, bad, _ = _assert_fast_equals_general(tmp_path, "tickets", days)
+    _files_result, rows, _, bad, _ = _assert_fast_equals_general(tmp_path, "tickets", days)
     assert len(rows) > 5
     assert {rule for _, _, _, rule, *_ in bad} >= {
-        "unparseable_row", "wrong_type", "unknown_enum", "missing_column", "extra_column",
-        "duplicate_key_in_file", "truncated_last_line",
+        "unparseable_row",
+        "wrong_type",
+        "unknown_enum",
+        "missing_column",
+        "extra_column",
+        "duplicate_key_in_file",
+        "truncated_last_line",
     }
 
 
@@ -387,7 +567,9 @@ def test_the_fast_insert_keeps_the_reader_order(tmp_path, table_name):
 def test_one_thread_keeps_the_reader_order(tmp_path):
     """On one thread DuckDB plans a plain insert, which keeps the order too: the fast path stays on."""
     path = write_export(tmp_path, "orders", DAY.isoformat(), [])
-    insert = clean_insert_sql(table("orders"), [CleanCandidate(0, path, DAY, "f", 0)], table("orders").column_names, "now()")
+    insert = clean_insert_sql(
+        table("orders"), [CleanCandidate(0, path, DAY, "f", 0)], table("orders").column_names, "now()"
+    )
     with connect(tmp_path / "w.duckdb") as con:
         for statement in create_schemas_sql(table("orders")):
             con.execute(statement)
@@ -405,7 +587,9 @@ def test_an_insert_that_would_lose_the_order_leaves_the_files_to_the_general_pat
     expected = _full_state(tmp_path / "fast", tmp_path, "orders", [DAY])
     judged = []
     judge_batch = loader_module.judge_batch
-    monkeypatch.setattr(loader_module, "judge_batch", lambda *args, **kwargs: judged.append(args) or judge_batch(*args, **kwargs))
+    monkeypatch.setattr(
+        loader_module, "judge_batch", lambda *args, **kwargs: judged.append(args) or judge_batch(*args, **kwargs)
+    )
     monkeypatch.setattr(fast_path_module, "keeps_reader_order", lambda con, insert: False)
     assert _full_state(tmp_path / "guarded", tmp_path, "orders", [DAY]) == expected
     assert len(judged) == 1  # the clean file was judged record by record
@@ -431,10 +615,25 @@ def test_a_failed_fast_read_falls_back_to_the_general_path(tmp_path, monkeypatch
 @pytest.mark.parametrize(
     "value",
     [
-        "2026-11-01T10:00:00Z", "2026-11-01 10:00:00z", "2026-11-01T10:00:00.123456789+05:30", "2026-11-01T10:00:00-0700",
-        "2026-11-01T10:00:00+05", "2026-11-01T10:00:00", "2026-11-01T10:00:00.5", "2026-02-30T10:00:00Z",
-        "2026-11-01T10:00:00.1234567890Z", "2026-11-01", "2026-11-01T10:00Z", "x", "", None, "2026-11-01T25:00:00Z",
-        "2026-11-01T10:00:00+5:30", "2026-11-01T10:00:00 Z", "2026-11-02T00:00:00+00:00", "2026-11-01T23:59:59.999-00:01",
+        "2026-11-01T10:00:00Z",
+        "2026-11-01 10:00:00z",
+        "2026-11-01T10:00:00.123456789+05:30",
+        "2026-11-01T10:00:00-0700",
+        "2026-11-01T10:00:00+05",
+        "2026-11-01T10:00:00",
+        "2026-11-01T10:00:00.5",
+        "2026-02-30T10:00:00Z",
+        "2026-11-01T10:00:00.1234567890Z",
+        "2026-11-01",
+        "2026-11-01T10:00Z",
+        "x",
+        "",
+        None,
+        "2026-11-01T25:00:00Z",
+        "2026-11-01T10:00:00+5:30",
+        "2026-11-01T10:00:00 Z",
+        "2026-11-02T00:00:00+00:00",
+        "2026-11-01T23:59:59.999-00:01",
     ],
 )
 def test_timestamp_rules_match_their_regular_expressions(value):

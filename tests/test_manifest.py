@@ -18,8 +18,10 @@ PARSE = "from dagster_project.dbt_project import prepare_manifest; prepare_manif
 
 def test_concurrent_parses_never_expose_a_partial_manifest(dbt_manifest) -> None:
     manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-    parsers = [subprocess.Popen([sys.executable, "-c", PARSE], cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True)
-               for _ in range(3)]
+    parsers = [
+        subprocess.Popen([sys.executable, "-c", PARSE], cwd=PROJECT_ROOT, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
     reads = 0
     while any(p.poll() is None for p in parsers):
         nodes = json.loads(manifest.read_text())["nodes"]  # a torn file would raise here

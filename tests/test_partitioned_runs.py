@@ -47,16 +47,24 @@ def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
         result = {}
         for (name,) in tables:
             schema, table = name.split(".")
-            columns = [c for (c,) in con.execute(
-                "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
-                "order by ordinal_position", [schema, table]).fetchall() if not c.startswith("_")]
+            columns = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+                    "order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+                if not c.startswith("_")
+            ]
             result[name] = con.execute(f"select {', '.join(columns)} from {name} order by all").fetchall()
         return result
 
 
 def source_lines(path: Path, order_id: str) -> list[int]:
     with duckdb.connect(str(path), read_only=True) as con:
-        return sorted(r[0] for r in con.execute(f"select _source_line from {HISTORY} where order_id = ?", [order_id]).fetchall())
+        return sorted(
+            r[0] for r in con.execute(f"select _source_line from {HISTORY} where order_id = ?", [order_id]).fetchall()
+        )
 
 
 @dataclass
@@ -112,13 +120,17 @@ def runs(tmp_path_factory: pytest.TempPathFactory, dbt_manifest) -> Iterator[Run
     shutil.copy(lanes["daily"][0], rerun)
     untouched, touched = pick_orders(rerun)
     with duckdb.connect(str(rerun)) as con:
-        con.execute(f"update {HISTORY} set _source_line = {TAMPERED_LINE} where order_id in (?, ?)", [untouched, touched])
+        con.execute(
+            f"update {HISTORY} set _source_line = {TAMPERED_LINE} where order_id in (?, ?)", [untouched, touched]
+        )
     home = root / "rerun" / "dagster_home"
     home.mkdir()
-    rerun_result = materialize(exports, rerun, home, "--partition", DAYS[-1].isoformat(),
-                               extra_env={"TRUSTQA_LATE_DATA_LOOKBACK_DAYS": "1"})
-    yield Runs(lanes["daily"][0], lanes["at_once"][0], rerun, daily_results, at_once_result, rerun_result,
-               untouched, touched)
+    rerun_result = materialize(
+        exports, rerun, home, "--partition", DAYS[-1].isoformat(), extra_env={"TRUSTQA_LATE_DATA_LOOKBACK_DAYS": "1"}
+    )
+    yield Runs(
+        lanes["daily"][0], lanes["at_once"][0], rerun, daily_results, at_once_result, rerun_result, untouched, touched
+    )
 
 
 def test_every_run_succeeds(runs: Runs) -> None:
@@ -130,8 +142,10 @@ def test_day_by_day_equals_all_at_once(runs: Runs) -> None:
     daily, at_once = snapshot(runs.daily), snapshot(runs.at_once)
     assert daily.keys() == at_once.keys()
     assert {
-        "staging.stg_marketplace__orders", "intermediate.int_orders_history",
-        "marts.fct_user_risk_features_daily", "marts.fct_csat_daily",
+        "staging.stg_marketplace__orders",
+        "intermediate.int_orders_history",
+        "marts.fct_user_risk_features_daily",
+        "marts.fct_csat_daily",
     } <= set(daily)
     for table in daily:
         assert daily[table] == at_once[table], table

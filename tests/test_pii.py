@@ -31,7 +31,8 @@ FREE_TEXT = r"(^|\s)[A-Za-z]+([ ,.!?]+[A-Za-z]+){3,}([ ,.!?]|$)"
 def mart_string_columns(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, str]]:
     return con.execute(
         "select table_name, column_name, data_type from information_schema.columns "
-        "where table_catalog = ? and table_schema = 'marts' order by 1, 2", [catalog]
+        "where table_catalog = ? and table_schema = 'marts' order by 1, 2",
+        [catalog],
     ).fetchall()
 
 
@@ -43,7 +44,9 @@ def scanned(sample_warehouse) -> duckdb.DuckDBPyConnection:
     con.execute(f"attach '{Path(sample_warehouse.path).parent / 'trustqa_marts.duckdb'}' as published (read_only)")
     selects = [
         f"select distinct cast({c.name} as varchar) as value from warehouse.raw.{t.name} where {c.name} is not null"
-        for t in TABLES for c in t.columns if c.pii
+        for t in TABLES
+        for c in t.columns
+        if c.pii
     ]
     con.execute("create temp table pii_values as " + " union ".join(selects))
     yield con
@@ -65,8 +68,11 @@ def test_no_mart_value_is_an_email_free_text_or_an_exported_pii_value(scanned, c
     for table, column, data_type in mart_string_columns(scanned, catalog):
         if data_type != "VARCHAR" and not data_type.endswith("[]"):
             continue
-        values = f'{catalog}.marts."{table}"' if data_type == "VARCHAR" else (
-            f'(select unnest("{column}") as "{column}" from {catalog}.marts."{table}")')
+        values = (
+            f'{catalog}.marts."{table}"'
+            if data_type == "VARCHAR"
+            else (f'(select unnest("{column}") as "{column}" from {catalog}.marts."{table}")')
+        )
         emails, texts, exported = scanned.execute(
             f'select count(*) filter (where regexp_matches("{column}", ?)), '
             f'count(*) filter (where regexp_matches("{column}", ?)), '
@@ -83,11 +89,15 @@ def test_the_scan_catches_pii(tmp_path: Path) -> None:
     con = duckdb.connect()
     con.execute("create schema marts")
     con.execute("create table marts.leaky (agent_display_name varchar, note varchar)")
-    con.execute("insert into marts.leaky values ('Ada Lovelace', 'buyer wrote: item never arrived at all'), "
-                "('x', 'ada@example.com')")
+    con.execute(
+        "insert into marts.leaky values ('Ada Lovelace', 'buyer wrote: item never arrived at all'), "
+        "('x', 'ada@example.com')"
+    )
     names = [c for _, c, _ in mart_string_columns(con, "memory") if PII_COLUMN_NAME.search(c)]
     assert names == ["agent_display_name"]
-    emails, texts = con.execute("select count(*) filter (where regexp_matches(note, ?)), "
-                                "count(*) filter (where regexp_matches(note, ?)) from marts.leaky",
-                                [EMAIL, FREE_TEXT]).fetchone()
+    emails, texts = con.execute(
+        "select count(*) filter (where regexp_matches(note, ?)), "
+        "count(*) filter (where regexp_matches(note, ?)) from marts.leaky",
+        [EMAIL, FREE_TEXT],
+    ).fetchone()
     assert (emails, texts) == (1, 1)

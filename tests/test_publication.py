@@ -21,9 +21,12 @@ def make_warehouse(path: Path, version: int) -> None:
         con.execute("create schema if not exists marts")
         con.execute("create schema if not exists intermediate")
         for name in ("fct_a", "fct_b"):
-            con.execute(f"create or replace table marts.{name} as select range as id, {version} as version "
-                        f"from range({ROWS})")
-        con.execute(f"create or replace table intermediate.int_run_as_of as select date '2026-11-{version:02d}' as as_of_day")
+            con.execute(
+                f"create or replace table marts.{name} as select range as id, {version} as version from range({ROWS})"
+            )
+        con.execute(
+            f"create or replace table intermediate.int_run_as_of as select date '2026-11-{version:02d}' as as_of_day"
+        )
         con.execute("create schema if not exists raw")
         con.execute("create or replace table raw.users as select 'someone@example.com' as email")
 
@@ -34,9 +37,12 @@ def publish(warehouse: Path, published: Path, run_id: str):
 
 
 def versions_seen(con: duckdb.DuckDBPyConnection) -> set[int]:
-    return {v for (v,) in con.execute(
-        "select distinct version from (select version from marts.fct_a union all select version from marts.fct_b)"
-    ).fetchall()}
+    return {
+        v
+        for (v,) in con.execute(
+            "select distinct version from (select version from marts.fct_a union all select version from marts.fct_b)"
+        ).fetchall()
+    }
 
 
 def test_publication_holds_the_marts_and_its_info(tmp_path: Path) -> None:
@@ -48,7 +54,7 @@ def test_publication_holds_the_marts_and_its_info(tmp_path: Path) -> None:
         schemas = {s for (s,) in con.execute("select distinct table_schema from information_schema.tables").fetchall()}
         assert schemas == {"marts", "publication"}  # nothing from raw or intermediate (no PII source)
         assert versions_seen(con) == {1}
-    published_at, run_id, as_of_day = read_publication_info(published)
+    _published_at, run_id, as_of_day = read_publication_info(published)
     assert run_id == "run-1" and str(as_of_day) == "2026-11-01"
     assert not list(tmp_path.glob(".trustqa_marts.duckdb.publishing-*")), "no scratch file is left behind"
 
@@ -68,8 +74,10 @@ def test_a_republication_rewrites_only_what_changed(tmp_path: Path) -> None:
     make_warehouse(warehouse, 1)
     with duckdb.connect(str(warehouse)) as con:
         # a daily mart: 10 days x 3 users
-        con.execute("create table marts.fct_daily as select date '2026-11-01' + d::int as as_of_day, u as user_id, "
-                    "d * 10 + u as score from range(10) t(d), range(3) s(u)")
+        con.execute(
+            "create table marts.fct_daily as select date '2026-11-01' + d::int as as_of_day, u as user_id, "
+            "d * 10 + u as score from range(10) t(d), range(3) s(u)"
+        )
     first = publish(warehouse, published, "run-1")
     assert set(first.changes.values()) == {"copied"}  # nothing published before: every mart copied whole
     with duckdb.connect(str(warehouse)) as con:
@@ -101,7 +109,9 @@ def test_a_republication_follows_new_dropped_and_reshaped_marts(tmp_path: Path) 
     publication = publish(warehouse, published, "run-2")
     assert publication.changes == {"marts.fct_a": "copied", "marts.fct_new": "copied"}
     with duckdb.connect(str(published), read_only=True) as con:
-        tables = {t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()}
+        tables = {
+            t for (t,) in con.execute("select table_name from duckdb_tables() where schema_name = 'marts'").fetchall()
+        }
         assert tables == {"fct_a", "fct_new"}
     assert published_rows(published, "marts.fct_a") == warehouse_rows(warehouse, "marts.fct_a")
 
@@ -139,8 +149,12 @@ else:
 
 
 def start_reader(published: Path, stop: Path, mode: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", READER, str(published), str(stop), mode],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", READER, str(published), str(stop), mode],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_readers_never_block_and_never_see_a_mix(tmp_path: Path) -> None:
@@ -159,7 +173,7 @@ def test_readers_never_block_and_never_see_a_mix(tmp_path: Path) -> None:
     finally:
         stop.touch()
     outputs = [p.communicate(timeout=60) for p in pollers]
-    for p, (_, err) in zip(pollers, outputs):
+    for p, (_, err) in zip(pollers, outputs, strict=False):
         assert p.returncode == 0, err  # never a lock error, never a broken file
     seen = [line for out, _ in outputs for line in out.split()]
     assert seen and set(seen) <= {"1", "2"}, set(seen)  # "1,2" would be a mixed state
@@ -204,13 +218,16 @@ def test_query_reads_the_published_marts(published_file: Path) -> None:
     assert completed.stdout == f"n,v\n{ROWS},1\n"
 
 
-@pytest.mark.parametrize("statement", [
-    "create table marts.x as select 1",
-    "delete from marts.fct_a",
-    "drop table marts.fct_b",
-    "copy (select 1) to '/tmp/trustqa_query_copy.csv'",
-    "attach '/tmp/trustqa_query_attach.duckdb' as elsewhere",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "create table marts.x as select 1",
+        "delete from marts.fct_a",
+        "drop table marts.fct_b",
+        "copy (select 1) to '/tmp/trustqa_query_copy.csv'",
+        "attach '/tmp/trustqa_query_attach.duckdb' as elsewhere",
+    ],
+)
 def test_query_refuses_writes_with_a_clear_error(published_file: Path, statement: str) -> None:
     before = published_file.read_bytes()
     completed = query("--warehouse", str(published_file), statement)
@@ -223,7 +240,9 @@ def test_query_refuses_writes_with_a_clear_error(published_file: Path, statement
 def test_query_without_a_publication_says_what_to_do(tmp_path: Path) -> None:
     completed = subprocess.run(
         [str(Path(sys.executable).with_name("trustqa")), "query", "select 1"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "TRUSTQA_PUBLISHED_PATH": str(tmp_path / "none.duckdb")},
     )
     assert completed.returncode == 2

@@ -30,10 +30,21 @@ HISTORY = "intermediate.int_orders_history"
 
 def _order(order_id: int, day: dt.date, updated: str, status: str = "placed", line: int = 1) -> dict:
     return {
-        "order_id": str(order_id), "buyer_id": 10 + order_id, "seller_id": 20, "show_id": None,
-        "category": "trading_cards", "amount_usd": "12.50", "placed_at": f"{DAY1}T09:00:00Z",
-        "status": status, "cancelled_by": None, "payment_method": "card", "shipped_at": None,
-        "delivered_at": None, "updated_at": updated, "_export_date": day, "_source_line": line,
+        "order_id": str(order_id),
+        "buyer_id": 10 + order_id,
+        "seller_id": 20,
+        "show_id": None,
+        "category": "trading_cards",
+        "amount_usd": "12.50",
+        "placed_at": f"{DAY1}T09:00:00Z",
+        "status": status,
+        "cancelled_by": None,
+        "payment_method": "card",
+        "shipped_at": None,
+        "delivered_at": None,
+        "updated_at": updated,
+        "_export_date": day,
+        "_source_line": line,
     }
 
 
@@ -41,10 +52,15 @@ def _order(order_id: int, day: dt.date, updated: str, status: str = "placed", li
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("rebuilt_keys")
     db = work / "trustqa.duckdb"
-    create_raw_warehouse(db, {"orders": [
-        _order(1, DAY1, f"{DAY1}T10:00:00Z", line=1),
-        _order(2, DAY1, f"{DAY1}T11:00:00Z", line=2),
-    ]})
+    create_raw_warehouse(
+        db,
+        {
+            "orders": [
+                _order(1, DAY1, f"{DAY1}T10:00:00Z", line=1),
+                _order(2, DAY1, f"{DAY1}T11:00:00Z", line=2),
+            ]
+        },
+    )
     run_dbt(["run", "--select", "+int_orders_history"], work, db)
     with duckdb.connect(str(db)) as con:  # day 2 arrives: a new version of order 2
         con.execute(
@@ -62,7 +78,9 @@ def _tampered(built: Path, tmp_path: Path, order_id: int) -> Path:
     db = tmp_path / "trustqa.duckdb"
     shutil.copyfile(built, db)
     with duckdb.connect(str(db)) as con:
-        con.execute(f"insert into {HISTORY} select * from {HISTORY} where order_id = ? and version_number = 1", [str(order_id)])
+        con.execute(
+            f"insert into {HISTORY} select * from {HISTORY} where order_id = ? and version_number = 1", [str(order_id)]
+        )
     return db
 
 

@@ -1,7 +1,7 @@
 """Transient failures are retried with backoff; real failures are not."""
 
-import duckdb
 import dagster as dg
+import duckdb
 import pytest
 
 from dagster_project.defs.retries import MAX_RETRIES, backoff_seconds, is_transient, retry_transient

@@ -83,8 +83,9 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nightly]:
     full_dir = work_dir / "full_refresh"
     full_dir.mkdir()
     shutil.copy(db_path, full_dir / "trustqa.duckdb")
-    run_dbt(["run", "--full-refresh", "--select", "fct_user_risk_features_daily"], full_dir,
-            full_dir / "trustqa.duckdb")
+    run_dbt(
+        ["run", "--full-refresh", "--select", "fct_user_risk_features_daily"], full_dir, full_dir / "trustqa.duckdb"
+    )
     full_refresh = snapshot(full_dir / "trustqa.duckdb")
 
     with duckdb.connect(str(db_path)) as con:
@@ -96,8 +97,9 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nightly]:
     run_dbt(["run", "--select", "int_orders_history", "fct_user_risk_features_daily"], work_dir, db_path)
     after_redelivery = snapshot(db_path)
 
-    yield Nightly(column_names(db_path), up_to_cut, incremental, run_sql, full_refresh,
-                  rerun_after_tamper, after_redelivery)
+    yield Nightly(
+        column_names(db_path), up_to_cut, incremental, run_sql, full_refresh, rerun_after_tamper, after_redelivery
+    )
 
 
 def test_sample_has_features_on_every_day(nightly: Nightly) -> None:
@@ -137,6 +139,6 @@ def test_redelivered_file_restates_from_its_export_day(nightly: Nightly) -> None
     assert all(row[tickets] == -1 for row in rows if row[day] == TAMPERED_DAY)  # before the file: untouched
     restated = [row for row in rows if row[day] >= REDELIVERED_DAY]
     assert {row[loaded] for row in restated} == {REDELIVERY}
-    same_file_content = [row[:loaded] + row[loaded + 1:] for row in restated]
-    expected = [row[:loaded] + row[loaded + 1:] for row in nightly.incremental if row[day] >= REDELIVERED_DAY]
+    same_file_content = [row[:loaded] + row[loaded + 1 :] for row in restated]
+    expected = [row[:loaded] + row[loaded + 1 :] for row in nightly.incremental if row[day] >= REDELIVERED_DAY]
     assert same_file_content == expected

@@ -45,14 +45,34 @@ def test_dbt_sessions_use_the_duckdb_memory_limit(tmp_path, monkeypatch) -> None
     from dagster_project.dbt_project import dbt_executable
     from dagster_project.settings import DBT_PROJECT_DIR
 
-    env = {"TRUSTQA_DUCKDB_PATH": str(tmp_path / "w.duckdb"), "TRUSTQA_DUCKDB_MEMORY_LIMIT": "1GB", "TRUSTQA_TARGET": "duckdb"}
+    env = {
+        "TRUSTQA_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+        "TRUSTQA_DUCKDB_MEMORY_LIMIT": "1GB",
+        "TRUSTQA_TARGET": "duckdb",
+    }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     shown = subprocess.run(
-        [dbt_executable(), "show", "--inline", "select current_setting('memory_limit') as memory_limit",
-         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path), "--output", "json"],
-        cwd=DBT_PROJECT_DIR, capture_output=True, text=True, timeout=300,
+        [
+            dbt_executable(),
+            "show",
+            "--inline",
+            "select current_setting('memory_limit') as memory_limit",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path),
+            "--output",
+            "json",
+        ],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "953.6 MiB" in shown.stdout

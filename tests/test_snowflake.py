@@ -76,16 +76,29 @@ def emulator(tmp_path_factory):
     port, log = _free_port(), work / "fakesnow.log"
     env = {
         # fakesnow cannot store comments with quotes, nor GRANT (see dbt_project.yml)
-        "TRUSTQA_TARGET": "snowflake", "TRUSTQA_PERSIST_DOCS": "false", "TRUSTQA_ANALYST_ROLE": "",
-        "SNOWFLAKE_ACCOUNT": "fakesnow", "SNOWFLAKE_USER": "fake", "SNOWFLAKE_PASSWORD": "snow",
-        "SNOWFLAKE_ROLE": "SYSADMIN", "SNOWFLAKE_WAREHOUSE": "WH", "SNOWFLAKE_DATABASE": "TRUSTQA",
-        "SNOWFLAKE_HOST": "127.0.0.1", "SNOWFLAKE_PORT": str(port), "SNOWFLAKE_PROTOCOL": "http",
+        "TRUSTQA_TARGET": "snowflake",
+        "TRUSTQA_PERSIST_DOCS": "false",
+        "TRUSTQA_ANALYST_ROLE": "",
+        "SNOWFLAKE_ACCOUNT": "fakesnow",
+        "SNOWFLAKE_USER": "fake",
+        "SNOWFLAKE_PASSWORD": "snow",
+        "SNOWFLAKE_ROLE": "SYSADMIN",
+        "SNOWFLAKE_WAREHOUSE": "WH",
+        "SNOWFLAKE_DATABASE": "TRUSTQA",
+        "SNOWFLAKE_HOST": "127.0.0.1",
+        "SNOWFLAKE_PORT": str(port),
+        "SNOWFLAKE_PROTOCOL": "http",
         # else the connector probes cloud metadata addresses for its telemetry
         "SNOWFLAKE_DISABLE_PLATFORM_DETECTION": "true",
     }
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, str(SERVER), str(port)], stdout=out, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **env}, start_new_session=True)
+        process = subprocess.Popen(
+            [sys.executable, str(SERVER), str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **env},
+            start_new_session=True,
+        )
     try:
         _wait_for_port(port, process, log)
         with pytest.MonkeyPatch.context() as mp:
@@ -143,10 +156,7 @@ def _sort_key(row: tuple) -> tuple:
 
 def _rows_differ(a: tuple, b: tuple) -> bool:
     for x, y in zip(a, b, strict=True):
-        if isinstance(x, float) and isinstance(y, (float, int)):
-            if not math.isclose(x, y, rel_tol=REL_TOL, abs_tol=1e-12):
-                return True
-        elif isinstance(y, float) and isinstance(x, int):
+        if (isinstance(x, float) and isinstance(y, (float, int))) or (isinstance(y, float) and isinstance(x, int)):
             if not math.isclose(x, y, rel_tol=REL_TOL, abs_tol=1e-12):
                 return True
         elif x != y:
@@ -181,7 +191,10 @@ def assert_marts_equal_duckdb(snowflake_settings: SnowflakeSettings, sample_ware
         differing, compared = {}, 0
         for table, columns in marts.items():
             select = ", ".join(f"cast({c} as varchar)" if "TIMESTAMP" in kind else c for c, kind in columns)
-            expected = sorted((tuple(_value(v) for v in r) for r in duck.execute(f"select {select} from marts.{table}").fetchall()), key=_sort_key)
+            expected = sorted(
+                (tuple(_value(v) for v in r) for r in duck.execute(f"select {select} from marts.{table}").fetchall()),
+                key=_sort_key,
+            )
             cursor.execute(f"select {select} from marts.{table}")
             actual = sorted((tuple(_value(v) for v in r) for r in cursor.fetchall()), key=_sort_key)
             if len(actual) != len(expected):
@@ -190,7 +203,9 @@ def assert_marts_equal_duckdb(snowflake_settings: SnowflakeSettings, sample_ware
             compared += len(expected)
             bad = [(a, e) for a, e in zip(actual, expected, strict=True) if _rows_differ(a, e)]
             if bad:
-                differing[table] = f"{len(bad)} of {len(expected)} rows differ, first: snowflake={bad[0][0]} duckdb={bad[0][1]}"
+                differing[table] = (
+                    f"{len(bad)} of {len(expected)} rows differ, first: snowflake={bad[0][0]} duckdb={bad[0][1]}"
+                )
     assert differing == {}
     assert compared > 1000
 
@@ -199,20 +214,30 @@ def test_gx_suites_pass_on_snowflake(snowflake_warehouse) -> None:
     outcomes = validate_snowflake(all_suites(), snowflake_warehouse)
     assert {o.layer for o in outcomes} == {"raw", "staging", "marts"}
     assert len(outcomes) == len(all_suites())
-    failed = {o.suite_name: [(e.gate, e.observed_value, e.unexpected_count, e.error) for e in o.expectations if not e.success]
-              for o in outcomes if not all(e.success for e in o.expectations)}
+    failed = {
+        o.suite_name: [(e.gate, e.observed_value, e.unexpected_count, e.error) for e in o.expectations if not e.success]
+        for o in outcomes
+        if not all(e.success for e in o.expectations)
+    }
     assert failed == {}
 
 
 def test_corrupted_snowflake_table_fails_the_right_expectations(snowflake_warehouse) -> None:
     cursor = _cursor(snowflake_warehouse)
     cursor.execute("create schema if not exists corrupted")
-    cursor.execute("create or replace table corrupted.stg_marketplace__appeals as select * from staging.stg_marketplace__appeals")
-    decided = [r[0] for r in cursor.execute(
-        "select appeal_id from corrupted.stg_marketplace__appeals where decided_at is not null order by appeal_id limit 3"
-    ).fetchall()]
+    cursor.execute(
+        "create or replace table corrupted.stg_marketplace__appeals as select * from staging.stg_marketplace__appeals"
+    )
+    decided = [
+        r[0]
+        for r in cursor.execute(
+            "select appeal_id from corrupted.stg_marketplace__appeals where decided_at is not null order by appeal_id limit 3"
+        ).fetchall()
+    ]
     duplicated, undecided, bogus = decided
-    cursor.execute(f"insert into corrupted.stg_marketplace__appeals select * from corrupted.stg_marketplace__appeals where appeal_id = '{duplicated}'")
+    cursor.execute(
+        f"insert into corrupted.stg_marketplace__appeals select * from corrupted.stg_marketplace__appeals where appeal_id = '{duplicated}'"
+    )
     cursor.execute(f"update corrupted.stg_marketplace__appeals set decided_at = null where appeal_id = '{undecided}'")
     cursor.execute(f"update corrupted.stg_marketplace__appeals set outcome = 'bogus' where appeal_id = '{bogus}'")
     suite = next(s for s in suites_of("staging") if s.table == "stg_marketplace__appeals")
@@ -231,14 +256,18 @@ def test_corrupted_snowflake_table_fails_the_right_expectations(snowflake_wareho
 
 def test_no_snowflake_mart_column_is_named_like_pii(snowflake_warehouse) -> None:
     cursor = _cursor(snowflake_warehouse)
-    cursor.execute("select lower(table_name), lower(column_name) from information_schema.columns where table_schema = 'MARTS'")
+    cursor.execute(
+        "select lower(table_name), lower(column_name) from information_schema.columns where table_schema = 'MARTS'"
+    )
     columns = cursor.fetchall()
     assert len({t for t, _ in columns}) >= 13
     named = [(t, c) for t, c in columns if PII_COLUMN_NAME.search(c) and c not in ALLOWED_COLUMN_NAMES]
     assert named == []
 
 
-@pytest.mark.parametrize(("role", "grants"), [(None, {"select": ["TRUSTQA_ANALYST"]}), ("ANALYSTS", {"select": ["ANALYSTS"]}), ("", {})])
+@pytest.mark.parametrize(
+    ("role", "grants"), [(None, {"select": ["TRUSTQA_ANALYST"]}), ("ANALYSTS", {"select": ["ANALYSTS"]}), ("", {})]
+)
 def test_marts_grant_select_to_the_analyst_role_on_snowflake(emulator, tmp_path, role, grants) -> None:
     env = {k: v for k, v in emulator.items() if k != "TRUSTQA_ANALYST_ROLE"}
     if role is not None:
@@ -282,14 +311,20 @@ def test_pushing_a_day_again_replaces_its_rows(snowflake_warehouse, tmp_path) ->
 
 
 def test_settings_come_from_the_environment_and_name_what_is_missing() -> None:
-    with pytest.raises(ValueError, match="SNOWFLAKE_ACCOUNT.*SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH"):
+    with pytest.raises(ValueError, match=r"SNOWFLAKE_ACCOUNT.*SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH"):
         SnowflakeSettings.from_env({"SNOWFLAKE_USER": "u"})
-    base = {"SNOWFLAKE_ACCOUNT": "acme-x1", "SNOWFLAKE_USER": "loader", "SNOWFLAKE_ROLE": "TRANSFORMER",
-            "SNOWFLAKE_WAREHOUSE": "WH", "SNOWFLAKE_DATABASE": "TRUSTQA"}
+    base = {
+        "SNOWFLAKE_ACCOUNT": "acme-x1",
+        "SNOWFLAKE_USER": "loader",
+        "SNOWFLAKE_ROLE": "TRANSFORMER",
+        "SNOWFLAKE_WAREHOUSE": "WH",
+        "SNOWFLAKE_DATABASE": "TRUSTQA",
+    }
     with_password = SnowflakeSettings.from_env({**base, "SNOWFLAKE_PASSWORD": "p@ss/word"})
     assert "p@ss" not in repr(with_password)
     assert with_password.sqlalchemy_url("marts") == (
-        "snowflake://loader:p%40ss%2Fword@acme-x1/TRUSTQA/marts?warehouse=WH&role=TRANSFORMER")
+        "snowflake://loader:p%40ss%2Fword@acme-x1/TRUSTQA/marts?warehouse=WH&role=TRANSFORMER"
+    )
     assert with_password.connect_args() == {"network_timeout": 120}  # real endpoint: no host/port/protocol
     with_key = SnowflakeSettings.from_env({**base, "SNOWFLAKE_PRIVATE_KEY_PATH": "/keys/rsa.p8", "SNOWFLAKE_PORT": "0"})
     assert with_key.connect_args() == {"network_timeout": 120, "private_key_file": "/keys/rsa.p8"}

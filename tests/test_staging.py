@@ -7,6 +7,7 @@ zone, so a conversion that leaned on the session time zone would show).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -112,15 +113,38 @@ RAW = {
         },
     ],
     "satisfaction_ratings": [
-        {"_export_date": D2, "rating_id": "r1", "ticket_id": 7, "score": 5, "comment": "Great, thanks Anna",
-         "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:00:00Z"},
-        {"_export_date": D2, "rating_id": "r2", "ticket_id": 8, "score": 2, "comment": "   ",
-         "created_at": "2026-11-02T10:00:00Z", "updated_at": "2026-11-02T10:00:00Z"},
+        {
+            "_export_date": D2,
+            "rating_id": "r1",
+            "ticket_id": 7,
+            "score": 5,
+            "comment": "Great, thanks Anna",
+            "created_at": "2026-11-02T10:00:00Z",
+            "updated_at": "2026-11-02T10:00:00Z",
+        },
+        {
+            "_export_date": D2,
+            "rating_id": "r2",
+            "ticket_id": 8,
+            "score": 2,
+            "comment": "   ",
+            "created_at": "2026-11-02T10:00:00Z",
+            "updated_at": "2026-11-02T10:00:00Z",
+        },
     ],
     "agents": [
-        {"_export_date": D1, "agent_id": "a1", "display_name": "Anna Agent", "email": " Anna@Example.com ",
-         "team": "t&s", "site": "dublin", "role": "agent", "hired_at": "2025-01-01T09:00:00+01:00",
-         "active": True, "updated_at": "2026-11-01T09:00:00Z"},
+        {
+            "_export_date": D1,
+            "agent_id": "a1",
+            "display_name": "Anna Agent",
+            "email": " Anna@Example.com ",
+            "team": "t&s",
+            "site": "dublin",
+            "role": "agent",
+            "hired_at": "2025-01-01T09:00:00+01:00",
+            "active": True,
+            "updated_at": "2026-11-01T09:00:00Z",
+        },
     ],
 }
 
@@ -296,17 +320,17 @@ def test_intervals_contiguous_and_never_overlapping(warehouse: Warehouse, table_
         assert [v["version_number"] for v in versions] == list(range(1, len(versions) + 1))
         assert [v["is_current"] for v in versions] == [False] * (len(versions) - 1) + [True]
         assert versions[-1]["valid_to"] is None
-        for earlier, later in zip(versions, versions[1:]):
+        for earlier, later in itertools.pairwise(versions):
             assert earlier["valid_to"] == later["valid_from"]  # contiguous
             assert earlier["valid_from"] <= earlier["valid_to"]  # never negative, so never overlapping
 
 
 def test_history_current_rows_match_staging(warehouse: Warehouse) -> None:
-    columns = "user_id, email_hash, country, signup_at, is_seller, seller_tier, verification_status, updated_at, export_date"
-    staging = warehouse.rows(f"select {columns} from staging.stg_marketplace__users order by user_id")
-    current = warehouse.rows(
-        f"select {columns} from intermediate.int_users_history where is_current order by user_id"
+    columns = (
+        "user_id, email_hash, country, signup_at, is_seller, seller_tier, verification_status, updated_at, export_date"
     )
+    staging = warehouse.rows(f"select {columns} from staging.stg_marketplace__users order by user_id")
+    current = warehouse.rows(f"select {columns} from intermediate.int_users_history where is_current order by user_id")
     assert staging == current
 
 
@@ -314,9 +338,13 @@ def test_history_current_rows_match_staging(warehouse: Warehouse) -> None:
 
 
 def test_tags_become_a_list(warehouse: Warehouse) -> None:
-    tags = {r["ticket_id"]: r["tags"] for r in warehouse.rows("select ticket_id, tags from staging.stg_support__tickets")}
+    tags = {
+        r["ticket_id"]: r["tags"] for r in warehouse.rows("select ticket_id, tags from staging.stg_support__tickets")
+    }
     assert tags == {7: [], 8: None}
-    history = warehouse.rows("select tags from intermediate.int_tickets_history where ticket_id = 7 order by version_number")
+    history = warehouse.rows(
+        "select tags from intermediate.int_tickets_history where ticket_id = 7 order by version_number"
+    )
     assert [r["tags"] for r in history] == [["shipping", "vip"], []]
 
 
@@ -349,8 +377,7 @@ def test_no_pii_value_outside_raw(warehouse: Warehouse) -> None:
     for c in text_columns:
         for needle in needles:
             hits = warehouse.scalar(
-                f'select count(*) from {c["table_schema"]}.{c["table_name"]} '
-                f'where "{c["column_name"]}" ilike ?',
+                f'select count(*) from {c["table_schema"]}.{c["table_name"]} where "{c["column_name"]}" ilike ?',
                 [f"%{needle}%"],
             )
             assert hits == 0, (c, needle)

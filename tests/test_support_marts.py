@@ -58,8 +58,16 @@ def rating(rating_id: str, ticket_id: int, score: int | None, created_at: str) -
     }
 
 
-def review(review_id: str, agent_id: str, case_type: str, reviewed_at: str, sampling_method: str,
-           critical_error: bool | None, overall_score: float, policy: bool | None) -> dict[str, object]:
+def review(
+    review_id: str,
+    agent_id: str,
+    case_type: str,
+    reviewed_at: str,
+    sampling_method: str,
+    critical_error: bool | None,
+    overall_score: float,
+    policy: bool | None,
+) -> dict[str, object]:
     return {
         "review_id": review_id,
         "case_type": case_type,
@@ -78,51 +86,114 @@ def review(review_id: str, agent_id: str, case_type: str, reviewed_at: str, samp
 
 
 # t1 as first exported: assigned to ag1 in queue fraud until 11-10 09:00.
-T1_V1 = ticket(1, queue="fraud", priority="high", assignee_agent_id="ag1",
-               created_at="2026-11-09T08:00:00Z", first_reply_at="2026-11-09T12:00:00Z",  # exactly 4 h
-               solved_at="2026-11-09T15:00:00Z", updated_at="2026-11-09T15:00:00Z")
+T1_V1 = ticket(
+    1,
+    queue="fraud",
+    priority="high",
+    assignee_agent_id="ag1",
+    created_at="2026-11-09T08:00:00Z",
+    first_reply_at="2026-11-09T12:00:00Z",  # exactly 4 h
+    solved_at="2026-11-09T15:00:00Z",
+    updated_at="2026-11-09T15:00:00Z",
+)
 
 EXPORTS: dict[str, dict[str, list[dict[str, object]]]] = {
     "tickets": {
         "2026-11-09": [
             T1_V1,
             # t2: high, replied 4 h + 1 s after creation (outside); two ratings
-            ticket(2, queue="general", priority="high", assignee_agent_id="ag2",
-                   created_at="2026-11-09T08:00:00Z", first_reply_at="2026-11-09T12:00:01Z",
-                   solved_at="2026-11-09T20:00:00Z", updated_at="2026-11-09T20:00:00Z"),
+            ticket(
+                2,
+                queue="general",
+                priority="high",
+                assignee_agent_id="ag2",
+                created_at="2026-11-09T08:00:00Z",
+                first_reply_at="2026-11-09T12:00:01Z",
+                solved_at="2026-11-09T20:00:00Z",
+                updated_at="2026-11-09T20:00:00Z",
+            ),
             # t3: high, never replied; deadline 11-09 14:00 < as-of time: due, not within
-            ticket(3, queue="general", priority="high", assignee_agent_id="ag2",
-                   created_at="2026-11-09T10:00:00Z", updated_at="2026-11-09T10:00:00Z"),
+            ticket(
+                3,
+                queue="general",
+                priority="high",
+                assignee_agent_id="ag2",
+                created_at="2026-11-09T10:00:00Z",
+                updated_at="2026-11-09T10:00:00Z",
+            ),
             # t5: null priority (no target), replied after 30 min
-            ticket(5, queue="general", priority=None, assignee_agent_id="ag2",
-                   created_at="2026-11-09T09:00:00Z", first_reply_at="2026-11-09T09:30:00Z",
-                   updated_at="2026-11-09T09:30:00Z"),
+            ticket(
+                5,
+                queue="general",
+                priority=None,
+                assignee_agent_id="ag2",
+                created_at="2026-11-09T09:00:00Z",
+                first_reply_at="2026-11-09T09:30:00Z",
+                updated_at="2026-11-09T09:30:00Z",
+            ),
             # t9: high, replied after 30 min (within), solved, never rated
-            ticket(9, queue="general", priority="high", assignee_agent_id="ag2",
-                   created_at="2026-11-09T06:00:00Z", first_reply_at="2026-11-09T06:30:00Z",
-                   solved_at="2026-11-09T07:00:00Z", updated_at="2026-11-09T07:00:00Z"),
+            ticket(
+                9,
+                queue="general",
+                priority="high",
+                assignee_agent_id="ag2",
+                created_at="2026-11-09T06:00:00Z",
+                first_reply_at="2026-11-09T06:30:00Z",
+                solved_at="2026-11-09T07:00:00Z",
+                updated_at="2026-11-09T07:00:00Z",
+            ),
         ],
         "2026-11-10": [
             # t1 reassigned to ag2 / queue general at 11-10 09:00, after its rating
             {**T1_V1, "assignee_agent_id": "ag2", "queue": "general", "updated_at": "2026-11-10T09:00:00Z"},
             # t6: low, replied after 60 min; its only rating has no score
-            ticket(6, queue="fraud", category="toys", priority="low", assignee_agent_id="ag3",
-                   created_at="2026-11-10T09:00:00Z", first_reply_at="2026-11-10T10:00:00Z",
-                   solved_at="2026-11-10T11:00:00Z", updated_at="2026-11-10T11:00:00Z"),
+            ticket(
+                6,
+                queue="fraud",
+                category="toys",
+                priority="low",
+                assignee_agent_id="ag3",
+                created_at="2026-11-10T09:00:00Z",
+                first_reply_at="2026-11-10T10:00:00Z",
+                solved_at="2026-11-10T11:00:00Z",
+                updated_at="2026-11-10T11:00:00Z",
+            ),
             # t10: low, replied after 10 min, rated 3
-            ticket(10, queue="fraud", category="toys", priority="low", assignee_agent_id="ag3",
-                   created_at="2026-11-10T08:00:00Z", first_reply_at="2026-11-10T08:10:00Z",
-                   solved_at="2026-11-10T09:30:00Z", updated_at="2026-11-10T09:30:00Z"),
+            ticket(
+                10,
+                queue="fraud",
+                category="toys",
+                priority="low",
+                assignee_agent_id="ag3",
+                created_at="2026-11-10T08:00:00Z",
+                first_reply_at="2026-11-10T08:10:00Z",
+                solved_at="2026-11-10T09:30:00Z",
+                updated_at="2026-11-10T09:30:00Z",
+            ),
         ],
         "2026-11-11": [
             # t7: first exported (updated_at 11-11 08:00) after its rating of 11-10 10:00
-            ticket(7, queue="fraud", category="toys", priority="normal", assignee_agent_id="ag3",
-                   created_at="2026-11-10T07:00:00Z", first_reply_at="2026-11-10T07:30:00Z",
-                   solved_at="2026-11-10T09:00:00Z", updated_at="2026-11-11T08:00:00Z"),
+            ticket(
+                7,
+                queue="fraud",
+                category="toys",
+                priority="normal",
+                assignee_agent_id="ag3",
+                created_at="2026-11-10T07:00:00Z",
+                first_reply_at="2026-11-10T07:30:00Z",
+                solved_at="2026-11-10T09:00:00Z",
+                updated_at="2026-11-11T08:00:00Z",
+            ),
             # t4: normal, created 11-11 22:00, unreplied: deadline 11-12 22:00 is
             # after the as-of time, so not yet due
-            ticket(4, queue="general", priority="normal", assignee_agent_id=None,
-                   created_at="2026-11-11T22:00:00Z", updated_at="2026-11-11T22:00:00Z"),
+            ticket(
+                4,
+                queue="general",
+                priority="normal",
+                assignee_agent_id=None,
+                created_at="2026-11-11T22:00:00Z",
+                updated_at="2026-11-11T22:00:00Z",
+            ),
         ],
     },
     "satisfaction_ratings": {
@@ -152,19 +223,50 @@ EXPORTS: dict[str, dict[str, list[dict[str, object]]]] = {
     },
     "agents": {
         "2026-11-07": [
-            {"agent_id": "ag1", "display_name": "Ada", "email": "ada@example.com", "team": "t1",
-             "site": "berlin", "role": "agent", "hired_at": "2026-01-01T09:00:00Z", "active": True,
-             "updated_at": "2026-11-07T09:00:00Z"},
+            {
+                "agent_id": "ag1",
+                "display_name": "Ada",
+                "email": "ada@example.com",
+                "team": "t1",
+                "site": "berlin",
+                "role": "agent",
+                "hired_at": "2026-01-01T09:00:00Z",
+                "active": True,
+                "updated_at": "2026-11-07T09:00:00Z",
+            },
         ],
         "2026-11-10": [
-            {"agent_id": "ag1", "display_name": "Ada", "email": "ada@example.com", "team": "t2",
-             "site": "berlin", "role": "lead", "hired_at": "2026-01-01T09:00:00Z", "active": True,
-             "updated_at": "2026-11-10T09:00:00Z"},
-            {"agent_id": "ag2", "display_name": "Bo", "email": "bo@example.com", "team": "t1",
-             "site": "austin", "role": "agent", "hired_at": "2025-11-11T23:30:00-05:00", "active": False,
-             "updated_at": "2026-11-10T09:00:00Z"},
-            {"agent_id": "ag3", "team": "t1", "site": "austin", "role": "specialist", "hired_at": None,
-             "active": True, "updated_at": "2026-11-10T09:00:00Z"},
+            {
+                "agent_id": "ag1",
+                "display_name": "Ada",
+                "email": "ada@example.com",
+                "team": "t2",
+                "site": "berlin",
+                "role": "lead",
+                "hired_at": "2026-01-01T09:00:00Z",
+                "active": True,
+                "updated_at": "2026-11-10T09:00:00Z",
+            },
+            {
+                "agent_id": "ag2",
+                "display_name": "Bo",
+                "email": "bo@example.com",
+                "team": "t1",
+                "site": "austin",
+                "role": "agent",
+                "hired_at": "2025-11-11T23:30:00-05:00",
+                "active": False,
+                "updated_at": "2026-11-10T09:00:00Z",
+            },
+            {
+                "agent_id": "ag3",
+                "team": "t1",
+                "site": "austin",
+                "role": "specialist",
+                "hired_at": None,
+                "active": True,
+                "updated_at": "2026-11-10T09:00:00Z",
+            },
         ],
     },
 }
@@ -178,9 +280,14 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
         Path(root / "work"),
         exports,
         dbt_args=[
-            "build", "--select",
-            "+fct_csat_daily", "+fct_qa_scores_daily", "+fct_ticket_sla_daily",
-            "+fct_ticket_response_daily", "+dim_agents", "+dim_date",
+            "build",
+            "--select",
+            "+fct_csat_daily",
+            "+fct_qa_scores_daily",
+            "+fct_ticket_sla_daily",
+            "+fct_ticket_response_daily",
+            "+dim_agents",
+            "+dim_date",
         ],
     )
     yield built
@@ -246,25 +353,39 @@ QA_EXPECTED = {
     #   half = (1.96 / 2.280533) * sqrt((2/3)(1/3)/3 + 3.8416/36) = 0.859447 * sqrt(0.180785) = 0.365427
     #   -> [0.207655, 0.938510]
     ("2026-11-10", "ag1", "ticket"): dict(
-        reviews=4, iqs=62.5, critical_errors=1, critical_error_rate=0.25,
-        policy_reviews=3, policy_adherent=2, policy_adherence_rate=2 / 3,
+        reviews=4,
+        iqs=62.5,
+        critical_errors=1,
+        critical_error_rate=0.25,
+        policy_reviews=3,
+        policy_adherent=2,
+        policy_adherence_rate=2 / 3,
     ),
     # q6: no critical error -> 0 of 1 = 0.0; policy null -> policy_reviews 0, rate and bounds null.
     #   Wilson(0, 1): p = 0, d = 4.8416, centre = (3.8416/2) / 4.8416 = 0.396728,
     #   half = (1.96 / 4.8416) * sqrt(3.8416/4) = 0.404825 * 0.98 = 0.396728 -> [0, 0.793457]
     ("2026-11-11", "ag2", "enforcement"): dict(
-        reviews=1, iqs=60.0, critical_errors=0, critical_error_rate=0.0,
-        policy_reviews=0, policy_adherent=0, policy_adherence_rate=None,
-        policy_adherence_rate_ci_low=None, policy_adherence_rate_ci_high=None,
+        reviews=1,
+        iqs=60.0,
+        critical_errors=0,
+        critical_error_rate=0.0,
+        policy_reviews=0,
+        policy_adherent=0,
+        policy_adherence_rate=None,
+        policy_adherence_rate_ci_low=None,
+        policy_adherence_rate_ci_high=None,
     ),
 }
 WILSON_EXPECTED = {
     ("2026-11-10", "ag1", "ticket"): dict(
-        critical_error_rate_ci_low=0.0456, critical_error_rate_ci_high=0.6994,
-        policy_adherence_rate_ci_low=0.2077, policy_adherence_rate_ci_high=0.9385,
+        critical_error_rate_ci_low=0.0456,
+        critical_error_rate_ci_high=0.6994,
+        policy_adherence_rate_ci_low=0.2077,
+        policy_adherence_rate_ci_high=0.9385,
     ),
     ("2026-11-11", "ag2", "enforcement"): dict(
-        critical_error_rate_ci_low=0.0, critical_error_rate_ci_high=0.7935,
+        critical_error_rate_ci_low=0.0,
+        critical_error_rate_ci_high=0.7935,
     ),
 }
 
@@ -292,29 +413,49 @@ SLA_EXPECTED = {
     #   replied 3, within 2, due 3 + 1 = 4 -> attainment 2 / 4 = 0.5
     #   minutes sorted [30, 240, 240 + 1/60]: median h = 1 -> 240
     ("2026-11-09", "general", "high"): dict(
-        tickets=4, replied=3, replied_within_sla=2, sla_due=4,
-        first_reply_sla_attainment=0.5, median_first_reply_minutes=240.0,
+        tickets=4,
+        replied=3,
+        replied_within_sla=2,
+        sla_due=4,
+        first_reply_sla_attainment=0.5,
+        median_first_reply_minutes=240.0,
     ),
     # t5: null priority -> no target: replied but never due or within; attainment null (0 due).
     ("2026-11-09", "general", None): dict(
-        tickets=1, replied=1, replied_within_sla=0, sla_due=0,
-        first_reply_sla_attainment=None, median_first_reply_minutes=30.0,
+        tickets=1,
+        replied=1,
+        replied_within_sla=0,
+        sla_due=0,
+        first_reply_sla_attainment=None,
+        median_first_reply_minutes=30.0,
     ),
     # t6 60 min, t10 10 min, target 48 h: both within. median of [10, 60] = 35.
     ("2026-11-10", "fraud", "low"): dict(
-        tickets=2, replied=2, replied_within_sla=2, sla_due=2,
-        first_reply_sla_attainment=1.0, median_first_reply_minutes=35.0,
+        tickets=2,
+        replied=2,
+        replied_within_sla=2,
+        sla_due=2,
+        first_reply_sla_attainment=1.0,
+        median_first_reply_minutes=35.0,
     ),
     # t7: 30 min, target 24 h: within.
     ("2026-11-10", "fraud", "normal"): dict(
-        tickets=1, replied=1, replied_within_sla=1, sla_due=1,
-        first_reply_sla_attainment=1.0, median_first_reply_minutes=30.0,
+        tickets=1,
+        replied=1,
+        replied_within_sla=1,
+        sla_due=1,
+        first_reply_sla_attainment=1.0,
+        median_first_reply_minutes=30.0,
     ),
     # t4: unreplied, deadline 11-12 22:00 after the as-of time 11-11 23:59:59.999999:
     # not yet due -> zero denominator -> null attainment; no reply -> null median.
     ("2026-11-11", "general", "normal"): dict(
-        tickets=1, replied=0, replied_within_sla=0, sla_due=0,
-        first_reply_sla_attainment=None, median_first_reply_minutes=None,
+        tickets=1,
+        replied=0,
+        replied_within_sla=0,
+        sla_due=0,
+        first_reply_sla_attainment=None,
+        median_first_reply_minutes=None,
     ),
 }
 
@@ -360,7 +501,13 @@ def test_ticket_response_rows(warehouse: Warehouse) -> None:
 
 def test_dim_agents(warehouse: Warehouse) -> None:
     assert warehouse.columns("marts", "dim_agents") == [
-        "agent_id", "team", "site", "role", "active", "hired_at", "tenure_days",
+        "agent_id",
+        "team",
+        "site",
+        "role",
+        "active",
+        "hired_at",
+        "tenure_days",
     ]
     agents = {r["agent_id"]: r for r in warehouse.rows("select * from marts.dim_agents")}
     assert sorted(agents) == ["ag1", "ag2", "ag3"]
@@ -393,8 +540,12 @@ def test_dim_date(warehouse: Warehouse) -> None:
 # -- Documentation and PII ------------------------------------------------------
 
 SUPPORT_MODELS = [
-    "fct_csat_daily", "fct_qa_scores_daily", "fct_ticket_sla_daily",
-    "fct_ticket_response_daily", "dim_agents", "dim_date",
+    "fct_csat_daily",
+    "fct_qa_scores_daily",
+    "fct_ticket_sla_daily",
+    "fct_ticket_response_daily",
+    "dim_agents",
+    "dim_date",
 ]
 
 

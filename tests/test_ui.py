@@ -150,8 +150,12 @@ def test_graphql_raw_orders_has_a_blocking_great_expectations_check(ui):
     assert "raw.orders" in gate["description"]
     # Every gate suite is a blocking check on its asset, as the UI shows it.
     for key, node in nodes.items():
-        assert node["gate"] == {"__typename": "AssetCheck", "name": "great_expectations",
-                                "blocking": True, "assetKey": {"path": list(key)}}, key
+        assert node["gate"] == {
+            "__typename": "AssetCheck",
+            "name": "great_expectations",
+            "blocking": True,
+            "assetKey": {"path": list(key)},
+        }, key
 
 
 # --- the browser ----------------------------------------------------------------------------------
@@ -173,7 +177,9 @@ def browser(chromium, tmp_path_factory):
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium_profile"),  # an empty profile
-            executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True,
+            executable_path=str(chromium),
+            args=CHROMIUM_ARGS,
+            headless=True,
             viewport={"width": 1600, "height": 1400},
         )
         try:
@@ -256,8 +262,12 @@ def drawn_edges(boxes: list[dict], edges: list[dict], slack: float = 30) -> dict
 
 
 def inside(inner: dict, outer: dict) -> bool:
-    return (outer["x"] <= inner["x"] and inner["x"] + inner["w"] <= outer["x"] + outer["w"]
-            and outer["y"] <= inner["y"] and inner["y"] + inner["h"] <= outer["y"] + outer["h"])
+    return (
+        outer["x"] <= inner["x"]
+        and inner["x"] + inner["w"] <= outer["x"] + outer["w"]
+        and outer["y"] <= inner["y"]
+        and inner["y"] + inner["h"] <= outer["y"] + outer["h"]
+    )
 
 
 def wait_for_graph(page, done, what: str) -> dict:
@@ -269,12 +279,13 @@ def wait_for_graph(page, done, what: str) -> dict:
             return graph
         page.wait_for_timeout(500)
     page.screenshot(path=SCREENSHOTS / "failed.png", full_page=True)
-    pytest.fail(f"{what} not drawn within {GRAPH_TIMEOUT_S} s (see {SCREENSHOTS / 'failed.png'}); drawn: {str(graph)[:3000]}")
+    pytest.fail(
+        f"{what} not drawn within {GRAPH_TIMEOUT_S} s (see {SCREENSHOTS / 'failed.png'}); drawn: {str(graph)[:3000]}"
+    )
 
 
 def find(boxes: list[dict], name: str, within: dict | None = None) -> list[int]:
-    return [i for i, b in enumerate(boxes)
-            if shows_name(b["label"], name) and (within is None or inside(b, within))]
+    return [i for i, b in enumerate(boxes) if shows_name(b["label"], name) and (within is None or inside(b, within))]
 
 
 def asset_path(graph: dict, start: tuple[str, str], goal: tuple[str, str]) -> list[int] | None:
@@ -304,8 +315,10 @@ def test_global_lineage_page_draws_the_layers_in_order(ui, page, asset_nodes):
     def layers_joined(graph):
         groups = graph["groups"]
         ids = {g["label"]: i for i, g in enumerate(groups)}
-        return set(LAYERS) <= set(ids) and shortest_path(
-            drawn_edges(groups, graph["edges"]), ids["raw"], ids["marts"]) is not None
+        return (
+            set(LAYERS) <= set(ids)
+            and shortest_path(drawn_edges(groups, graph["edges"]), ids["raw"], ids["marts"]) is not None
+        )
 
     graph = wait_for_graph(page, layers_joined, "raw -> marts group lineage")
     # The group boxes say "N assets (fetching statuses)" until the live data has loaded.
@@ -338,8 +351,10 @@ def test_mart_lineage_page_draws_the_path_from_raw_orders(ui, page, asset_nodes)
     # Upstream "all the way": the UI caps the depth at the graph's own.
     page.goto(f"{ui.url}/assets/{'/'.join(RISK_MART)}?view=lineage&lineageScope=upstream&lineageDepth=100")
     graph = wait_for_graph(
-        page, lambda g: asset_path(g, RAW_ORDERS, RISK_MART) is not None and len(g["edges"]) >= len(api_edges),
-        "the edge path raw/orders -> marts/fct_user_risk_features_daily")
+        page,
+        lambda g: asset_path(g, RAW_ORDERS, RISK_MART) is not None and len(g["edges"]) >= len(api_edges),
+        "the edge path raw/orders -> marts/fct_user_risk_features_daily",
+    )
     page.screenshot(path=SCREENSHOTS / "fct_user_risk_features_daily_upstream.png", full_page=True)
 
     assets = graph["assets"]
@@ -354,7 +369,8 @@ def test_mart_lineage_page_draws_the_path_from_raw_orders(ui, page, asset_nodes)
     assert sorted(drawn.values()) == sorted(expected), "every upstream asset drawn once"
     drawn_links = {(drawn[a], drawn[b]) for a, targets in drawn_edges(assets, graph["edges"]).items() for b in targets}
     assert drawn_links == api_edges, (
-        f"edges the API has but the page lacks: {api_edges - drawn_links}; drawn but unknown: {drawn_links - api_edges}")
+        f"edges the API has but the page lacks: {api_edges - drawn_links}; drawn but unknown: {drawn_links - api_edges}"
+    )
 
     path = [drawn[i] for i in asset_path(graph, RAW_ORDERS, RISK_MART)]
     assert path[0] == RAW_ORDERS and path[-1] == RISK_MART, path
@@ -368,6 +384,9 @@ def test_mart_lineage_page_draws_the_path_from_raw_orders(ui, page, asset_nodes)
     # Clicking the drawn `orders` node opens raw/orders, whose neighbours include its staging view.
     page.locator('[data-svg-viewport] svg [class*="assetName"]', has_text=re.compile(r"^\s*orders\s*$")).click()
     page.wait_for_url(re.compile(r"/assets/raw/orders\?.*view=lineage"))
-    graph = wait_for_graph(page, lambda g: asset_path(g, RAW_ORDERS, STG_ORDERS) is not None,
-                           "the edge raw/orders -> staging/stg_marketplace__orders")
+    graph = wait_for_graph(
+        page,
+        lambda g: asset_path(g, RAW_ORDERS, STG_ORDERS) is not None,
+        "the edge raw/orders -> staging/stg_marketplace__orders",
+    )
     assert [a["label"] for a in graph["assets"] if a["selected"]] == ["orders"]

@@ -8,6 +8,7 @@ manifest: the asset graph is built from it, no warehouse has to exist.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -29,8 +30,14 @@ READY_TIMEOUT_S = 120
 CHROMIUM = Path("/usr/bin/chromium")
 # The network is closed here: without these, Chromium keeps opening connections to the outside.
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -77,13 +84,22 @@ class DagsterWebserver:
             self.port = free_port()
             command = [
                 str(VENV_BIN / "dagster-webserver"),
-                "-w", str(PROJECT_ROOT / "workspace.yaml"),
-                "-h", "127.0.0.1", "-p", str(self.port),
+                "-w",
+                str(PROJECT_ROOT / "workspace.yaml"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
             ]
             with open(self.log_path, "w") as log:
                 self.proc = subprocess.Popen(
-                    command, cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL,
-                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                    command,
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
                 )
             try:
                 self._wait_until_ready()
@@ -136,7 +152,10 @@ class DagsterWebserver:
         """POST to ``/graphql``; returns ``data`` and fails the test on GraphQL errors."""
         body = json.dumps({"query": query, "variables": variables or {}}).encode()
         request = urllib.request.Request(
-            f"{self.url}/graphql", data=body, headers={"Content-Type": "application/json"}, method="POST",
+            f"{self.url}/graphql",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            method="POST",
         )
         try:
             with urllib.request.urlopen(request, timeout=60) as r:
@@ -153,20 +172,16 @@ class DagsterWebserver:
             return
         pgid = self.proc.pid  # start_new_session: the webserver leads its own group
         _killpg(pgid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            pass
         _killpg(pgid, signal.SIGKILL)  # also the code server, should it outlive the webserver
         self.proc.wait(timeout=10)
         self.proc = None
 
 
 def _killpg(pgid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, sig)
-    except ProcessLookupError:
-        pass
 
 
 class _PortTaken(Exception):

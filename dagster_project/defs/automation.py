@@ -93,7 +93,9 @@ def nightly_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts the nightly job for each export day as soon as its files are complete (once per day).",
 )
-def exports_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult | dg.SkipReason:
+def exports_sensor(
+    context: dg.SensorEvaluationContext, warehouse: WarehouseResource
+) -> dg.SensorResult | dg.SkipReason:
     after = dt.date.fromisoformat(context.cursor) if context.cursor else None
     ready = complete_days_after(warehouse.exports_path, after, time.time(), settle_minutes())
     if not ready:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-
 NIGHTLY_JOB_NAME = "trustqa_nightly"
 
 # In-process: every step writes the same DuckDB file, one at a time.

@@ -1,6 +1,5 @@
 """One daily-partitioned asset per raw export table: ``raw/<table>``."""
 
-
 import datetime as dt
 from pathlib import Path
 
@@ -47,11 +46,13 @@ def push_to_snowflake(
     rows = {p.relation: p.rows for p in outcome.pushed}
     context.log.info(f"{table.name}: pushed to Snowflake for {len(days)} day(s): {rows}")
     # the same per-file and per-rule figures as a DuckDB run, plus what reached Snowflake
-    return dg.MaterializeResult(metadata={
-        **load_metadata(outcome.loads[0]),
-        "rows_pushed_raw": dg.MetadataValue.int(rows.get(f"{RAW_SCHEMA}.{table.name}", 0)),
-        "rows_pushed_quarantine": dg.MetadataValue.int(rows.get(f"{QUARANTINE_SCHEMA}.{table.name}", 0)),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            **load_metadata(outcome.loads[0]),
+            "rows_pushed_raw": dg.MetadataValue.int(rows.get(f"{RAW_SCHEMA}.{table.name}", 0)),
+            "rows_pushed_quarantine": dg.MetadataValue.int(rows.get(f"{QUARANTINE_SCHEMA}.{table.name}", 0)),
+        }
+    )
 
 
 def build_raw_asset(table: Table) -> dg.AssetsDefinition:

@@ -43,6 +43,8 @@ def retry_transient(context: dg.OpExecutionContext) -> Iterator[None]:
     except Exception as error:
         if is_transient(error) and context.retry_number < MAX_RETRIES:
             wait = backoff_seconds(context.retry_number)
-            context.log.warning(f"transient failure, retry {context.retry_number + 1} of {MAX_RETRIES} in {wait} s: {error}")
+            context.log.warning(
+                f"transient failure, retry {context.retry_number + 1} of {MAX_RETRIES} in {wait} s: {error}"
+            )
             raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=wait) from error
         raise

@@ -18,6 +18,7 @@ SQL inside DuckDB; nothing pulls a table into pandas.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
@@ -57,10 +58,8 @@ class DuckDBExecutionEngine(SqlAlchemyExecutionEngine):
         try:
             yield self._connection  # deliberately left open: GX reads results after this block
         except Exception:
-            try:
+            with contextlib.suppress(Exception):
                 self._connection.rollback()  # clear DuckDB's aborted transaction
-            except Exception:  # noqa: BLE001 - the original error is what matters
-                pass
             raise
 
     def close(self) -> None:

@@ -31,9 +31,7 @@ def _error(result: Any) -> str | None:
     if info.get("raised_exception"):
         return str(info.get("exception_message"))
     messages = [
-        str(v.get("exception_message"))
-        for v in info.values()
-        if isinstance(v, dict) and v.get("raised_exception")
+        str(v.get("exception_message")) for v in info.values() if isinstance(v, dict) and v.get("raised_exception")
     ]
     return "; ".join(messages) or None
 
@@ -73,7 +71,6 @@ def _outcome(result: Any, keys: Sequence[str]) -> ExpectationOutcome:
 
 def _context(docs_dir: Path | None) -> Any:
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -178,7 +175,9 @@ def _validate_suite(context: Any, datasource: Any, suite: GateSuite, window: Win
         asset = datasource.add_query_asset(name=suite.name, query=restricted.query)
     batch = asset.add_batch_definition_whole_table(f"{suite.name} ({scope})")
     gx_suite = context.suites.add(gx.ExpectationSuite(name=suite.name, expectations=expectations))
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite))
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=suite.name, data=batch, suite=gx_suite)
+    )
     checkpoint = context.checkpoints.add(
         gx.Checkpoint(
             name=f"{suite.name} gate",

@@ -78,25 +78,39 @@ FAULT_KINDS: dict[str, FaultKind] = {
         # disputes: nothing references them, so quarantining the whole file blocks no gate downstream
         _q("header_mismatch", "marketplace/disputes", "header column kind renamed", True),
         FaultKind(
-            "duplicate_key_across_files", "support/tickets",
-            "a ticket version from an earlier file repeated with the same updated_at", "warned",
+            "duplicate_key_across_files",
+            "support/tickets",
+            "a ticket version from an earlier file repeated with the same updated_at",
+            "warned",
             gate="staging.stg_support__tickets: no key re-sent with the same updated_at",
         ),
         FaultKind(
-            "appeal_decided_before_submitted", "marketplace/appeals", "an appeal decided an hour before it was submitted",
-            "blocked", gate="staging.stg_marketplace__appeals: decided_at >= submitted_at",
+            "appeal_decided_before_submitted",
+            "marketplace/appeals",
+            "an appeal decided an hour before it was submitted",
+            "blocked",
+            gate="staging.stg_marketplace__appeals: decided_at >= submitted_at",
         ),
         FaultKind(
-            "rating_for_missing_ticket", "support/satisfaction_ratings",
-            "a rating whose ticket_id is in no tickets file", "blocked",
+            "rating_for_missing_ticket",
+            "support/satisfaction_ratings",
+            "a rating whose ticket_id is in no tickets file",
+            "blocked",
             gate="staging.stg_support__satisfaction_ratings: ticket_id references stg_support__tickets",
         ),
         FaultKind(
-            "zero_orders_day", "marketplace/orders", "the day's orders file holds only its header", "blocked",
-            gate="raw.orders: no empty day", whole_file=True,
+            "zero_orders_day",
+            "marketplace/orders",
+            "the day's orders file holds only its header",
+            "blocked",
+            gate="raw.orders: no empty day",
+            whole_file=True,
         ),
         FaultKind(
-            "volume_spike", "marketplace/orders", "about 10x the usual orders rows (new keys, valid rows)", "warned",
+            "volume_spike",
+            "marketplace/orders",
+            "about 10x the usual orders rows (new keys, valid rows)",
+            "warned",
             gate="raw.orders: daily volume within band",
         ),
     )
@@ -174,7 +188,7 @@ class _File:
                 ends.append(reader.line_num)
             starts = [0, *ends[:-1]]
             header = lines[: ends[0]] if ends else []
-            records = [lines[s:e] for s, e in zip(starts[1:], ends[1:])]
+            records = [lines[s:e] for s, e in zip(starts[1:], ends[1:], strict=False)]
         return cls(t, path, path.relative_to(exports_dir).as_posix(), header, records, terminated)
 
     @property
@@ -191,7 +205,7 @@ class _File:
         cells = next(csv.reader([text]))
         if len(cells) != len(self.columns):
             raise ValueError(f"{self.relative}: {len(cells)} fields, expected {len(self.columns)}")
-        return dict(zip(self.columns, cells))
+        return dict(zip(self.columns, cells, strict=False))
 
     def parsed(self, index: int) -> dict[str, Any] | None:
         """The row of a one-line record holding every column, else None (blank, multi-line or already broken)."""
@@ -254,14 +268,24 @@ class _Run:
 Injector = Callable[[_Run, _File, random.Random], InjectedFault]
 
 
-def _set(run: _Run, f: _File, rng: random.Random, kind: str, column: str, value: Any, detail: str,
-         ok: Callable[[dict[str, Any]], bool] = lambda r: True) -> InjectedFault:
+def _set(
+    run: _Run,
+    f: _File,
+    rng: random.Random,
+    kind: str,
+    column: str,
+    value: Any,
+    detail: str,
+    ok: Callable[[dict[str, Any]], bool] = lambda r: True,
+) -> InjectedFault:
     """Set one column of a picked row."""
     i = f.pick(rng, ok)
     row = f.row(i)
     old = row[column]
     row[column] = value(old) if callable(value) else value
-    return InjectedFault(kind, f.relative, f.replace(i, f.render(row)), f"{column}: {old!r} -> {row[column]!r}; {detail}")
+    return InjectedFault(
+        kind, f.relative, f.replace(i, f.render(row)), f"{column}: {old!r} -> {row[column]!r}; {detail}"
+    )
 
 
 def _unparseable_row(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
@@ -292,16 +316,24 @@ def _truncated_last_line(run: _Run, f: _File, rng: random.Random) -> InjectedFau
     cells = next(csv.reader(["\n".join(f.records[i])]))
     keep = [c.replace("\r", " ").replace("\n", " ") for c in cells[: max(1, len(cells) // 2)]]
     f.terminated = False
-    return InjectedFault("truncated_last_line", f.relative, f.replace(i, _csv_line(keep)),
-                         f"cut after {len(keep)} of {len(cells)} fields, no line terminator")
+    return InjectedFault(
+        "truncated_last_line",
+        f.relative,
+        f.replace(i, _csv_line(keep)),
+        f"cut after {len(keep)} of {len(cells)} fields, no line terminator",
+    )
 
 
 def _file_name_not_a_date(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
     copy = f.path.with_name(f"{run.day.isoformat()}-copy.{f.table.file_format}")
     f.write()
     copy.write_bytes(f.path.read_bytes())
-    return InjectedFault("file_name_not_a_date", copy.relative_to(run.exports_dir).as_posix(), None,
-                         f"copy of {f.relative}: every data line quarantined")
+    return InjectedFault(
+        "file_name_not_a_date",
+        copy.relative_to(run.exports_dir).as_posix(),
+        None,
+        f"copy of {f.relative}: every data line quarantined",
+    )
 
 
 def _not_utf8(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
@@ -309,7 +341,9 @@ def _not_utf8(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
     key = f.table.key
     value = json.dumps(f.row(i)[key])
     text = f.records[i][0].replace(f'"{key}":{value}', f'"{key}":{value[:-1]}\udce9"', 1)
-    return InjectedFault("not_utf8", f.relative, f.replace(i, text), f"byte 0xE9 in {key}: the whole file is quarantined")
+    return InjectedFault(
+        "not_utf8", f.relative, f.replace(i, text), f"byte 0xE9 in {key}: the whole file is quarantined"
+    )
 
 
 def _header_mismatch(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
@@ -333,14 +367,18 @@ def _duplicate_key_across_files(run: _Run, f: _File, rng: random.Random) -> Inje
     old, i = rng.choice(candidates)
     row = old.row(i)
     line = f.append(old.records[i][0])
-    return InjectedFault("duplicate_key_across_files", f.relative, line,
-                         f"{key}={row[key]} updated_at={row['updated_at']} also in {old.relative} line {old.line_of(i)}")
+    return InjectedFault(
+        "duplicate_key_across_files",
+        f.relative,
+        line,
+        f"{key}={row[key]} updated_at={row['updated_at']} also in {old.relative} line {old.line_of(i)}",
+    )
 
 
 def _decided_before_submitted(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
     def earlier(row: dict[str, Any]) -> dict[str, Any]:
         submitted = dt.datetime.fromisoformat(row["submitted_at"].replace("z", "Z"))
-        decided = (submitted - dt.timedelta(hours=1)).astimezone(dt.timezone.utc)
+        decided = (submitted - dt.timedelta(hours=1)).astimezone(dt.UTC)
         return {**row, "decided_at": decided.strftime("%Y-%m-%dT%H:%M:%SZ"), "outcome": row["outcome"] or "upheld"}
 
     try:
@@ -348,8 +386,12 @@ def _decided_before_submitted(run: _Run, f: _File, rng: random.Random) -> Inject
     except ValueError:
         i = f.pick(rng)  # no decided appeal that day: decide a pending one
     row = earlier(f.row(i))
-    return InjectedFault("appeal_decided_before_submitted", f.relative, f.replace(i, f.render(row)),
-                         f"{f.table.key}={row[f.table.key]} submitted_at={row['submitted_at']} decided_at={row['decided_at']}")
+    return InjectedFault(
+        "appeal_decided_before_submitted",
+        f.relative,
+        f.replace(i, f.render(row)),
+        f"{f.table.key}={row[f.table.key]} submitted_at={row['submitted_at']} decided_at={row['decided_at']}",
+    )
 
 
 def _rating_for_missing_ticket(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
@@ -381,7 +423,9 @@ def _volume_spike(run: _Run, f: _File, rng: random.Random) -> InjectedFault:
         row[f.table.key] = f"{row[f.table.key]}-spike{n:06d}"
         f.records.append([f.render(row)])
     f.claimed.update(range(len(f.records) - added, len(f.records)))
-    detail = f"appended {added} rows (lines {first}-{first + added - 1}): {current} -> {current + added}, usual {usual:g}"
+    detail = (
+        f"appended {added} rows (lines {first}-{first + added - 1}): {current} -> {current + added}, usual {usual:g}"
+    )
     return InjectedFault("volume_spike", f.relative, first, detail)
 
 
@@ -394,13 +438,24 @@ _INJECTORS: dict[str, Injector] = {
     "unparseable_row": _unparseable_row,
     "missing_column": _cells("missing_column", lambda c: c[:-1], "last field removed"),
     "extra_column": _cells("extra_column", lambda c: [*c, "unexpected"], "field 'unexpected' appended"),
-    "wrong_type": lambda run, f, rng: _set(run, f, rng, "wrong_type", "amount_usd", lambda v: f"{float(v):.2f}5",
-                                           "three decimals", ok=lambda r: bool(r["amount_usd"])),
+    "wrong_type": lambda run, f, rng: _set(
+        run,
+        f,
+        rng,
+        "wrong_type",
+        "amount_usd",
+        lambda v: f"{float(v):.2f}5",
+        "three decimals",
+        ok=lambda r: bool(r["amount_usd"]),
+    ),
     "unknown_enum": lambda run, f, rng: _set(run, f, rng, "unknown_enum", "status", "lost", "not an accepted status"),
-    "timestamp_without_offset": lambda run, f, rng: _set(run, f, rng, "timestamp_without_offset", "updated_at",
-                                                         lambda v: _OFFSET.sub("", v), "offset removed"),
+    "timestamp_without_offset": lambda run, f, rng: _set(
+        run, f, rng, "timestamp_without_offset", "updated_at", lambda v: _OFFSET.sub("", v), "offset removed"
+    ),
     "null_key": lambda run, f, rng: _set(run, f, rng, "null_key", f.table.key, "", "key emptied"),
-    "null_updated_at": lambda run, f, rng: _set(run, f, rng, "null_updated_at", "updated_at", None, "updated_at nulled"),
+    "null_updated_at": lambda run, f, rng: _set(
+        run, f, rng, "null_updated_at", "updated_at", None, "updated_at nulled"
+    ),
     "updated_at_after_file_day": _next_day_updated_at,
     "duplicate_key_in_file": _duplicate_key_in_file,
     "file_name_not_a_date": _file_name_not_a_date,
@@ -415,7 +470,9 @@ _INJECTORS: dict[str, Injector] = {
 }
 
 
-def inject_faults(exports_dir: Path, kinds: Sequence[str], day: dt.date | None = None, seed: int = 0) -> list[InjectedFault]:
+def inject_faults(
+    exports_dir: Path, kinds: Sequence[str], day: dt.date | None = None, seed: int = 0
+) -> list[InjectedFault]:
     """Inject ``kinds`` into the files of ``day`` (default: the last export day) in place.
 
     Deterministic for (folder, kinds, day, seed); the order of ``kinds`` does not matter.
@@ -445,6 +502,15 @@ def _write_manifest(exports_dir: Path, day: dt.date, seed: int, injected: list[I
     entries = json.loads(path.read_text("utf-8"))["faults"] if path.exists() else []
     for fault in injected:
         kind = FAULT_KINDS[fault.kind]
-        entries.append({**asdict(fault), "day": day.isoformat(), "seed": seed, "table": kind.table,
-                        "expected": kind.expected, "rule": kind.rule, "gate": kind.gate})
+        entries.append(
+            {
+                **asdict(fault),
+                "day": day.isoformat(),
+                "seed": seed,
+                "table": kind.table,
+                "expected": kind.expected,
+                "rule": kind.rule,
+                "gate": kind.gate,
+            }
+        )
     path.write_text(json.dumps({"faults": entries}, indent=2) + "\n", encoding="utf-8")

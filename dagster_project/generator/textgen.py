@@ -19,23 +19,135 @@ from dagster_project.generator.strings import integers, join, pick, where
 
 # Parallel lists: display spelling and ASCII spelling (for emails).
 FIRST = tuple(
-    "James Maria Wei Aisha Lucas Sofia Mateo Chloé José Zoë Łukasz Priya Kenji Olivia Noah Amara "
-    "Ethan Ingrid Omar Mia Diego Hannah Ravi Lena Tomás Grace Malik Yuki Sean Fatima Björn Ava".split()
+    [
+        "James",
+        "Maria",
+        "Wei",
+        "Aisha",
+        "Lucas",
+        "Sofia",
+        "Mateo",
+        "Chloé",
+        "José",
+        "Zoë",
+        "Łukasz",
+        "Priya",
+        "Kenji",
+        "Olivia",
+        "Noah",
+        "Amara",
+        "Ethan",
+        "Ingrid",
+        "Omar",
+        "Mia",
+        "Diego",
+        "Hannah",
+        "Ravi",
+        "Lena",
+        "Tomás",
+        "Grace",
+        "Malik",
+        "Yuki",
+        "Sean",
+        "Fatima",
+        "Björn",
+        "Ava",
+    ]
 )
 FIRST_ASCII = tuple(
-    "james maria wei aisha lucas sofia mateo chloe jose zoe lukasz priya kenji olivia noah amara "
-    "ethan ingrid omar mia diego hannah ravi lena tomas grace malik yuki sean fatima bjorn ava".split()
+    [
+        "james",
+        "maria",
+        "wei",
+        "aisha",
+        "lucas",
+        "sofia",
+        "mateo",
+        "chloe",
+        "jose",
+        "zoe",
+        "lukasz",
+        "priya",
+        "kenji",
+        "olivia",
+        "noah",
+        "amara",
+        "ethan",
+        "ingrid",
+        "omar",
+        "mia",
+        "diego",
+        "hannah",
+        "ravi",
+        "lena",
+        "tomas",
+        "grace",
+        "malik",
+        "yuki",
+        "sean",
+        "fatima",
+        "bjorn",
+        "ava",
+    ]
 )
 LAST = tuple(
-    "Smith Garcia Chen Okafor Müller Rossi Nguyen Kowalski Johnson Silva Tanaka O'Brien Patel Dubois "
-    "Hernández Kim Brown Ivanova Cohen Lopez Andersson Walker".split()
+    [
+        "Smith",
+        "Garcia",
+        "Chen",
+        "Okafor",
+        "Müller",
+        "Rossi",
+        "Nguyen",
+        "Kowalski",
+        "Johnson",
+        "Silva",
+        "Tanaka",
+        "O'Brien",
+        "Patel",
+        "Dubois",
+        "Hernández",
+        "Kim",
+        "Brown",
+        "Ivanova",
+        "Cohen",
+        "Lopez",
+        "Andersson",
+        "Walker",
+    ]
 )
 LAST_ASCII = tuple(
-    "smith garcia chen okafor muller rossi nguyen kowalski johnson silva tanaka obrien patel dubois "
-    "hernandez kim brown ivanova cohen lopez andersson walker".split()
+    [
+        "smith",
+        "garcia",
+        "chen",
+        "okafor",
+        "muller",
+        "rossi",
+        "nguyen",
+        "kowalski",
+        "johnson",
+        "silva",
+        "tanaka",
+        "obrien",
+        "patel",
+        "dubois",
+        "hernandez",
+        "kim",
+        "brown",
+        "ivanova",
+        "cohen",
+        "lopez",
+        "andersson",
+        "walker",
+    ]
 )
-HANDLE_A = tuple("card slab sneaker grail vintage mint retro hobby rip chase holo drip".split())
-HANDLE_B = tuple("king hunter head vault queen breaks flips den shop collects pulls fan".split())
+HANDLE_A = tuple(
+    ["card", "slab", "sneaker", "grail", "vintage", "mint", "retro", "hobby", "rip", "chase", "holo", "drip"]
+)
+HANDLE_B = tuple(
+    ["king", "hunter", "head", "vault", "queen", "breaks", "flips", "den", "shop", "collects", "pulls", "fan"]
+)
 NICKNAMES = ("The Card Guy", "Slab Queen", "Kicks", "Big Hits", "Mint")
 DOMAINS = ("example.com", "example.net", "example.org", "mail.example")
 

@@ -36,17 +36,17 @@ run_storage:
   module: dagster._core.storage.runs
   class: SqliteRunStorage
   config:
-    base_dir: "{home / 'history'}"
+    base_dir: "{home / "history"}"
 event_log_storage:
   module: dagster_project.instance.event_log
   class: PooledSqliteEventLogStorage
   config:
-    base_dir: "{home / 'history' / 'runs'}"
+    base_dir: "{home / "history" / "runs"}"
 schedule_storage:
   module: dagster._core.storage.schedules
   class: SqliteScheduleStorage
   config:
-    base_dir: "{home / 'schedules'}"
+    base_dir: "{home / "schedules"}"
 """
 
 

@@ -118,7 +118,9 @@ def _jsonl_source(table: Table, files: Sequence[CleanCandidate]) -> tuple[str, s
     return source, f"(_object is null or {breaks_any_sql(table, 'jsonl')})"
 
 
-def clean_insert_sql(table: Table, files: Sequence[CleanCandidate], header: Sequence[str] | None, loaded_at: str) -> str:
+def clean_insert_sql(
+    table: Table, files: Sequence[CleanCandidate], header: Sequence[str] | None, loaded_at: str
+) -> str:
     """The insert of a batch's good records into ``raw.<table>``, in reader order, ``_source_line`` 0
     (``_not_clean`` numbers the lines once the file is known to be clean)."""
     source, bad = _csv_source(table, files, header) if table.file_format == "csv" else _jsonl_source(table, files)
@@ -172,11 +174,14 @@ def _not_clean(con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[Cle
         }
     # clean: every data line one good record, no key twice, the rows one run of rowid (the file's order)
     failed = [
-        f for f in files
+        f
+        for f in files
         if f.source_file in rejected or inserted.get(f.source_file, (0, 0, 0, None))[:3] != (f.records,) * 3
     ]
     if failed:
-        con.execute(f"delete from {target} where _export_date in ({_days(failed)}) and _source_file in ({_names(failed)})")
+        con.execute(
+            f"delete from {target} where _export_date in ({_days(failed)}) and _source_file in ({_names(failed)})"
+        )
     numbered = [f for f in files if f not in failed and f.records > 0]
     if numbered:
         first_line = 2 if csv else 1

@@ -132,7 +132,9 @@ def judge_batch(
         read_lines_of(con, [by_id[i] for i in file_ids], utf8=True)
 
     if table.file_format == "csv":
-        load_csv_records(con, [(f.file_id, f.file.path, f.shape) for f in files], table, list(files[0].header), read_lines)
+        load_csv_records(
+            con, [(f.file_id, f.file.path, f.shape) for f in files], table, list(files[0].header), read_lines
+        )
     else:
         read_lines(list(by_id))
         load_jsonl_records(con, table)
@@ -144,10 +146,10 @@ def judge_batch(
             join {_files_sql(files)} on files._file_id = r._file_id
         ),
         helped as (
-            select *, {', '.join(helpers_sql(table))} from records
+            select *, {", ".join(helpers_sql(table))} from records
         ),
         judged as (
-            select * exclude ({', '.join(helper_names(table))}), {failures_sql(table, table.file_format)} as _failures
+            select * exclude ({", ".join(helper_names(table))}), {failures_sql(table, table.file_format)} as _failures
             from helped
         )
         select *,
@@ -160,10 +162,13 @@ def judge_batch(
     con.execute(f"create table {scratch.judged} as {judged}" if first else f"insert into {scratch.judged} {judged}")
     # records numbered by position have no raw text yet: fetch the lines of those that are quarantined
     ids = ", ".join(map(str, by_id))
-    missing = [r[0] for r in con.execute(
-        f"select distinct _file_id from {scratch.judged} "
-        f"where _file_id in ({ids}) and _raw is null and len(_all_failures) > 0"
-    ).fetchall()]
+    missing = [
+        r[0]
+        for r in con.execute(
+            f"select distinct _file_id from {scratch.judged} "
+            f"where _file_id in ({ids}) and _raw is null and len(_all_failures) > 0"
+        ).fetchall()
+    ]
     if missing:
         read_lines(missing)
         con.execute(
@@ -177,7 +182,9 @@ def judge_batch(
         con.execute(f"drop table if exists {name}")
 
 
-def judged_results(con: duckdb.DuckDBPyConnection, scratch: Scratch, files: Sequence[CheckedFile]) -> dict[int, FileResult]:
+def judged_results(
+    con: duckdb.DuckDBPyConnection, scratch: Scratch, files: Sequence[CheckedFile]
+) -> dict[int, FileResult]:
     """Rows loaded and quarantined (per first rule) per file, counted once over every batch."""
     results = {f.file_id: FileResult(f.file.relative_path) for f in files}
     if not files:

@@ -62,7 +62,15 @@ from dagster_project.loading.physical_lines import scan_file
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
 from dagster_project.loading.rules import quote_literal, typed_value_sql
 
-__all__ = ["DEFAULT_BATCH_BYTES", "DEFAULT_FAST_BATCH_BYTES", "FileResult", "LoadResult", "UnreadableExportFile", "connect", "load_days"]
+__all__ = [
+    "DEFAULT_BATCH_BYTES",
+    "DEFAULT_FAST_BATCH_BYTES",
+    "FileResult",
+    "LoadResult",
+    "UnreadableExportFile",
+    "connect",
+    "load_days",
+]
 
 # Export bytes judged in one batch on the general path: big enough that
 # per-statement costs vanish, small enough that a batch's working tables (a
@@ -125,7 +133,9 @@ def _candidate(table: Table, checked: CheckedFile) -> CleanCandidate | None:
     if checked.shape.cut_line is not None:
         return None
     records = checked.shape.data_lines + (table.file_format == "jsonl")  # JSON Lines have no header line
-    return CleanCandidate(checked.file_id, checked.file.path, checked.file.export_date, checked.file.relative_path, records)
+    return CleanCandidate(
+        checked.file_id, checked.file.path, checked.file.export_date, checked.file.relative_path, records
+    )
 
 
 def _insert_clean_files(
@@ -262,7 +272,15 @@ def load_days(
                 results[c.file_id] = FileResult(c.file.relative_path)
         try:
             results = _replace(
-                con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, fast_batch_bytes if fast else None
+                con,
+                table,
+                days,
+                checked,
+                results,
+                scratch,
+                loaded_at_sql,
+                batch_bytes,
+                fast_batch_bytes if fast else None,
             )
         except duckdb.Error:
             if not fast:

@@ -64,7 +64,11 @@ def scan_file(path: Path) -> FileShape:
 
 def file_ids_sql(files: Sequence[tuple[int, Path]]) -> str:
     """A ``(path, _file_id)`` VALUES list to join a multi-file read back to the caller's numbers."""
-    return "(values " + ", ".join(f"({quote_literal(str(path))}, {file_id})" for file_id, path in files) + ") as f(path, _file_id)"
+    return (
+        "(values "
+        + ", ".join(f"({quote_literal(str(path))}, {file_id})" for file_id, path in files)
+        + ") as f(path, _file_id)"
+    )
 
 
 def paths_sql(files: Sequence[tuple[int, Path]]) -> str:

@@ -104,7 +104,13 @@ def _type_checks(column: Column, file_format: str) -> list[Check]:
     if column.kind == "boolean":
         return [Check("wrong_type", f"{c} not in ('true', 'false')", f"'{c}=' || {_shown(c)} || ' is not true/false'")]
     if column.kind == "number":
-        return [Check("wrong_type", f"try_cast({c} as double) is null and {c} is not null", f"'{c}=' || {_shown(c)} || ' is not a number'")]
+        return [
+            Check(
+                "wrong_type",
+                f"try_cast({c} as double) is null and {c} is not null",
+                f"'{c}=' || {_shown(c)} || ' is not a number'",
+            )
+        ]
     return []
 
 
@@ -194,7 +200,9 @@ def column_checks(table: Table, file_format: str) -> list[Check]:
             "updated_at_after_file_day",
             "updated_at__iso and not updated_at__bare "
             "and updated_at__ts >= (_export_date + 1)::timestamp at time zone 'UTC'",
-            "'updated_at=' || " + _shown("updated_at") + " || ' is after the end of ' || strftime(_export_date, '%Y-%m-%d') || ' UTC'",
+            "'updated_at=' || "
+            + _shown("updated_at")
+            + " || ' is after the end of ' || strftime(_export_date, '%Y-%m-%d') || ' UTC'",
         )
     )
     return checks
@@ -204,7 +212,9 @@ def breaks_any_sql(table: Table, file_format: str) -> str:
     """True when a parsed record breaks a value rule (``column_checks``): what
     ``failures_sql`` would list for it, less the parse and duplicate rules.
     Needs the ``helpers_sql`` columns and ``_export_date``."""
-    return "coalesce(" + "\n or ".join(f"({check.condition})" for check in column_checks(table, file_format)) + ", false)"
+    return (
+        "coalesce(" + "\n or ".join(f"({check.condition})" for check in column_checks(table, file_format)) + ", false)"
+    )
 
 
 def failures_sql(table: Table, file_format: str) -> str:

@@ -60,7 +60,7 @@ def publish_marts(con: duckdb.DuckDBPyConnection, published: Path, run_id: str =
     scratch = _scratch_path(published)
     for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    published_at = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     tables = [
         (schema, name)
         for schema, name in con.execute(

@@ -21,15 +21,22 @@ from typing import Any
 from dagster_project.contract import TABLES, Table
 from dagster_project.loading.export_files import misnamed_files
 from dagster_project.loading.load_audit import AUDIT_SCHEMA, AUDIT_TABLE
-from dagster_project.loading.loader import connect as connect_duckdb
 from dagster_project.loading.loader import LoadResult, load_days
+from dagster_project.loading.loader import connect as connect_duckdb
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA
 from dagster_project.loading.rules import quote_literal
 from dagster_project.snowflake.settings import SnowflakeSettings, connect
 
 STAGE = f"{AUDIT_SCHEMA}.trustqa_raw_push"
-_SIMPLE_TYPES = {"VARCHAR": "varchar", "BIGINT": "number(38,0)", "INTEGER": "number(38,0)", "BOOLEAN": "boolean",
-                 "DATE": "date", "DOUBLE": "float", "TIMESTAMP": "timestamp_ntz"}
+_SIMPLE_TYPES = {
+    "VARCHAR": "varchar",
+    "BIGINT": "number(38,0)",
+    "INTEGER": "number(38,0)",
+    "BOOLEAN": "boolean",
+    "DATE": "date",
+    "DOUBLE": "float",
+    "TIMESTAMP": "timestamp_ntz",
+}
 
 
 class RawPushFailed(RuntimeError):
@@ -72,7 +79,9 @@ def _run(cursor: Any, relation: str, sql: str) -> Any:
         raise RawPushFailed(f"{relation}: {sql.split(chr(10))[0][:200]}: {exc}") from exc
 
 
-def _push_relation(duck: Any, cursor: Any, schema: str, table: str, delete_where: str, loaded_at: str, work: Path) -> PushedTable:
+def _push_relation(
+    duck: Any, cursor: Any, schema: str, table: str, delete_where: str, loaded_at: str, work: Path
+) -> PushedTable:
     """Replace the rows matched by ``delete_where`` in Snowflake with this load's rows of ``schema.table``."""
     relation = f"{schema}.{table}"
     time_column = "loaded_at" if schema == AUDIT_SCHEMA else "_loaded_at"
@@ -89,9 +98,13 @@ def _push_relation(duck: Any, cursor: Any, schema: str, table: str, delete_where
     try:
         _run(cursor, relation, f"delete from {relation} where {delete_where}")
         if rows:
-            _run(cursor, relation, f"copy into {relation} from @{STAGE}/{name}"
-                 " file_format = (type = parquet) match_by_column_name = case_insensitive"
-                 " force = true")  # load the file even if an identical one was loaded before
+            _run(
+                cursor,
+                relation,
+                f"copy into {relation} from @{STAGE}/{name}"
+                " file_format = (type = parquet) match_by_column_name = case_insensitive"
+                " force = true",
+            )  # load the file even if an identical one was loaded before
         _run(cursor, relation, "commit")
     except BaseException:
         cursor.execute("rollback")
@@ -111,12 +124,21 @@ def _sql_misnamed_files(exports_dir: Path, tables: Sequence[Table]) -> str:
     return ", ".join(quote_literal(f.relative_path) for t in tables for f in misnamed_files(exports_dir, t)) or "null"
 
 
-def _push_table(duck: Any, cursor: Any, table: Table, exports_dir: Path, days: list[dt.date], loaded_at: str, work: Path) -> list[PushedTable]:
+def _push_table(
+    duck: Any, cursor: Any, table: Table, exports_dir: Path, days: list[dt.date], loaded_at: str, work: Path
+) -> list[PushedTable]:
     day_list, files = _sql_dates(days), _sql_misnamed_files(exports_dir, [table])
     return [
         _push_relation(duck, cursor, RAW_SCHEMA, table.name, f"_export_date in ({day_list})", loaded_at, work),
-        _push_relation(duck, cursor, QUARANTINE_SCHEMA, table.name,
-                       f"_export_date in ({day_list}) or _source_file in ({files})", loaded_at, work),
+        _push_relation(
+            duck,
+            cursor,
+            QUARANTINE_SCHEMA,
+            table.name,
+            f"_export_date in ({day_list}) or _source_file in ({files})",
+            loaded_at,
+            work,
+        ),
     ]
 
 
@@ -155,11 +177,17 @@ def push_days(
             day_list, files = _sql_dates(days), _sql_misnamed_files(exports_dir, tables)
             names = ", ".join(quote_literal(t.name) for t in tables)
             audit_table = AUDIT_TABLE.split(".", 1)[1]
-            pushed.append(_push_relation(
-                duck, cursor, AUDIT_SCHEMA, audit_table,
-                f"table_name in ({names}) and (export_date in ({day_list}) or source_file in ({files}))",
-                loaded_at_sql, Path(work),
-            ))
+            pushed.append(
+                _push_relation(
+                    duck,
+                    cursor,
+                    AUDIT_SCHEMA,
+                    audit_table,
+                    f"table_name in ({names}) and (export_date in ({day_list}) or source_file in ({files}))",
+                    loaded_at_sql,
+                    Path(work),
+                )
+            )
     finally:
         snow.close()
         duck.close()
