@@ -1,4 +1,4 @@
-"""The raw export contract (``shared/spec/exports.md`` v1.1) as data.
+"""The raw export contract (``docs/exports.md``, v1.1) as data.
 
 One place describes every exported table: its system, file format, key,
 columns, column kinds, enum values and which columns hold PII. The generator,

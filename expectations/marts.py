@@ -1,4 +1,4 @@
-"""Mart-layer suites: one per mart (shared/spec/metrics.md).
+"""Mart-layer suites: one per mart (``docs/metrics.md`` defines each).
 
 Every suite: the grain is unique (nulls form their own group, as in the
 metric contract). Every rate lies in [0, 1] and its numerator never exceeds

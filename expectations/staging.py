@@ -1,10 +1,10 @@
-"""Staging-layer suites: one per staging view (typed current state, one row per key).
+"""Staging-layer suites: one per staging model (an incremental table of typed current state, one row per key).
 
 Every suite: key not null and unique after dedupe, accepted values for every
 enum column of the contract, and a warning when the same key and
 ``updated_at`` arrive in two export files (a tie the version order settles
 by file date, but usually a re-sent record). Plus, per table, the business
-rules of ``exports.md`` that are not load rules and the referential
+rules of ``docs/exports.md`` that are not load rules and the referential
 integrity the marts rely on.
 
 Restricted (a run over a window of export days, :func:`restrict`): the

@@ -1,6 +1,6 @@
 """fct_appeal_outcomes_daily against a hand-made fixture, expected values worked out by hand.
 
-metrics.md "Appeal outcomes": grain day (UTC date of decided_at) x review_level
+docs/metrics.md "Appeal outcomes": grain day (UTC date of decided_at) x review_level
 x policy; current state of each appeal; decided appeals only; policy = the
 appealed action's current policy (null when the action is unknown).
 Percentiles are continuous: for sorted values x0..x(n-1), percentile p sits at

@@ -1,6 +1,6 @@
 """fct_calibration_agreement and fct_reviewer_calibration against a hand-made export folder.
 
-metrics.md "Calibration agreement" / "Reviewer calibration": calibration
+docs/metrics.md "Calibration agreement" / "Reviewer calibration": calibration
 reviews are current versions with sampling_method = 'calibration' and a
 session id; a reviewer's latest review of a case in a session is the only one
 that counts (latest by reviewed_at, then updated_at, then review_id). Units

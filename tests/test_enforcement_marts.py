@@ -3,7 +3,7 @@
 One fixture: a small export folder (enforcement_actions, appeals, qa_reviews
 over five export days, 2026-10-01 .. 2026-11-14) pushed through the real
 loader and one ``dbt build`` of both marts. Every expected value below is
-worked out by hand from the rows in this file (metrics.md "Enforcement
+worked out by hand from the rows in this file (docs/metrics.md "Enforcement
 outcomes" and "Appeal backlog").
 
 As-of day = the last export day = 2026-11-14; first export day = 2026-10-01.

@@ -2,7 +2,7 @@
 
 One fixture: a small export folder pushed through the real loader and one
 ``dbt build``. Every expected value below is worked out by hand from the rows
-in this file (metrics.md "Risk features").
+in this file (docs/metrics.md "Risk features").
 
 The day under test is D = 2026-11-10. Its windows (inclusive, UTC dates):
 30 days = 2026-10-12 .. 11-10, 90 days = 2026-08-13 .. 11-10,

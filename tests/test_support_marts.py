@@ -1,6 +1,6 @@
 """Support-quality marts against a hand-made export folder, expected values worked out by hand.
 
-metrics.md "Support quality": fct_csat_daily, fct_qa_scores_daily,
+docs/metrics.md "Support quality": fct_csat_daily, fct_qa_scores_daily,
 fct_ticket_sla_daily, fct_ticket_response_daily, plus dim_agents and dim_date.
 One export folder, pushed once through the real loader and `dbt build`.
 
