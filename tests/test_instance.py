@@ -99,3 +99,29 @@ def test_a_watcher_sees_events_another_process_writes(home: Path) -> None:
         assert [m for m in seen if m.startswith("event ")] == ["event 0", "event 1", "event 2"]
     finally:
         watcher.dispose()
+
+
+def test_the_private_dagster_api_the_pooled_log_builds_on_is_still_there() -> None:
+    """A Dagster upgrade that moves or renames what the subclass overrides fails here, not in a nightly."""
+    import inspect
+
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorageWatchdog
+    from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+
+    assert isinstance(SQLITE_BUSY_TIMEOUT_SECONDS, int | float)
+    for name in (
+        "_connect",
+        "_initdb",
+        "conn_string_for_shard",
+        "delete_events",
+        "watch",
+        "dispose",
+        "from_config_value",
+    ):
+        assert callable(getattr(SqliteEventLogStorage, name, None)), name
+    for name in ("_db_lock", "_initialized_dbs", "_obs", "_watchers", "_base_dir"):
+        assert name in inspect.getsource(SqliteEventLogStorage), name
+    watchdog_source = inspect.getsource(SqliteEventLogStorageWatchdog)
+    assert "self._log_path" in watchdog_source and "def _process_log" in watchdog_source
+    parameters = list(inspect.signature(SqliteEventLogStorageWatchdog.__init__).parameters)
+    assert parameters[:5] == ["self", "event_log_storage", "run_id", "callback", "cursor"]
