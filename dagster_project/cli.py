@@ -11,9 +11,13 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster_project.instance import dagster_home
 from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, settings
+
+if TYPE_CHECKING:
+    import pandas
 
 
 def _point_env(exports: str | None, warehouse: str | None) -> None:
@@ -189,6 +193,9 @@ def cmd_query(args: argparse.Namespace) -> int:
             cursor = con.execute(args.sql)
             if cursor.description is None:
                 return 0
+            if args.format == "table":
+                print(_aligned_table(cursor.df()))
+                return 0
             writer = csv.writer(sys.stdout, lineterminator="\n")
             writer.writerow([d[0] for d in cursor.description])
             while rows := cursor.fetchmany(10_000):
@@ -199,6 +206,14 @@ def cmd_query(args: argparse.Namespace) -> int:
         print(f"trustqa query: {kind}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _aligned_table(frame: pandas.DataFrame) -> str:
+    """A result as a table for the terminal: every row, every column, nulls shown as NULL."""
+    if frame.empty:
+        return " ".join(frame.columns) + "\n(0 rows)"
+    text = frame.astype(object).where(frame.notna(), "NULL").to_string(index=False)
+    return f"{text}\n({len(frame)} row{'s' if len(frame) != 1 else ''})"
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -296,6 +311,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--warehouse",
         help="query this DuckDB file instead of the published marts ($TRUSTQA_PUBLISHED_PATH, "
         "default warehouse/trustqa_marts.duckdb); still read-only",
+    )
+    query.add_argument(
+        "--format",
+        choices=("csv", "table"),
+        default="csv",
+        help="csv (default: a header row, then one line per row) or an aligned table for reading in a terminal",
     )
     query.add_argument("sql")
     query.set_defaults(func=cmd_query)

@@ -218,6 +218,16 @@ def test_query_reads_the_published_marts(published_file: Path) -> None:
     assert completed.stdout == f"n,v\n{ROWS},1\n"
 
 
+def test_query_prints_an_aligned_table_on_request(published_file: Path) -> None:
+    sql = "select * from (values (1, 'a'), (22, null)) as t(n, label) order by n"
+    completed = query("--warehouse", str(published_file), "--format", "table", sql)
+    assert completed.returncode == 0, completed.stderr
+    # right-aligned columns as wide as their widest cell; a null shows as NULL; the row count last
+    assert completed.stdout == " n label\n 1     a\n22  NULL\n(2 rows)\n"
+    empty = query("--warehouse", str(published_file), "--format", "table", "select 1 as n where false")
+    assert empty.stdout == "n\n(0 rows)\n"
+
+
 @pytest.mark.parametrize(
     "statement",
     [
