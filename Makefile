@@ -3,18 +3,29 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' -o -name '*.csv' \) -print)
 
-.PHONY: run test ui docs parse lint clean bench
+.PHONY: run test ui docs parse lint browser clean bench
 
 ## run: set up, load the bundled sample (seeds/) and build every asset into warehouse/trustqa.duckdb
 run: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa materialize --exports seeds --warehouse warehouse/trustqa.duckdb
 
-## test: the whole test suite
-test: $(STAMP) $(MANIFEST)
+## test: lint, then the whole test suite (installs the dev tools and the browser for the UI tests first)
+test: lint browser $(MANIFEST)
 	$(BIN)/python -m pytest
+
+## lint: ruff (lint and format) on the Python, sqlfluff on the dbt SQL; fails on any finding
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt_project
+
+## browser: Debian's chromium for the UI tests (apt-get as root; otherwise those tests skip, saying why)
+browser:
+	@sh scripts/install_browser.sh
 
 ## ui: the Dagster UI on http://127.0.0.1:3000
 ui: $(STAMP) $(MANIFEST)
@@ -38,7 +49,11 @@ parse: $(MANIFEST)
 $(MANIFEST): $(STAMP) $(DBT_SOURCES)
 	$(BIN)/python -c "from dagster_project.dbt_project import prepare_manifest; prepare_manifest()"
 
-# Reinstall only when the pinned lock or the package metadata changed.
+# Reinstall only when the pinned locks or the package metadata changed. `make run` needs only the runtime lock.
+$(DEV_STAMP): $(STAMP) requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	touch $(DEV_STAMP)
+
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 needed, found {sys.version.split()[0]}: set PYTHON=/path/to/python3.11"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
