@@ -101,9 +101,8 @@ def dagster_dbt(args: argparse.Namespace) -> int:
     from dagster_project.definitions import defs
     from dagster_project.defs.dbt_assets import dbt_asset_definitions
     from dagster_project.defs.gate_checks import GATE_CHECK_NAME
-    from dagster_project.instance import dagster_home  # the same instance settings as `trustqa materialize`
+    from dagster_project.instance import dagster_instance  # the same instance settings as `trustqa materialize`
 
-    dagster_home()
     gx_checks = [k for k in defs.resolve_asset_graph().asset_check_keys if k.name == GATE_CHECK_NAME]
     selection = dg.AssetSelection.assets(*dbt_asset_definitions) - dg.AssetSelection.checks(*gx_checks)
     job = dg.define_asset_job("bench_dbt_only", selection=selection, executor_def=dg.in_process_executor)
@@ -113,7 +112,7 @@ def dagster_dbt(args: argparse.Namespace) -> int:
     tags = {ASSET_PARTITION_RANGE_START_TAG: args.date_from, ASSET_PARTITION_RANGE_END_TAG: args.date_to}
     result = resolved.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        instance=dg.DagsterInstance.get(),
+        instance=dagster_instance(),
         tags=tags if resolved.partitions_def is not None else None,
         raise_on_error=False,
     )

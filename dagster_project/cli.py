@@ -13,19 +13,24 @@ import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dagster_project.instance import dagster_home
-from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT, settings
+from dagster_project.instance import dagster_home, dagster_instance
+from dagster_project.settings import (
+    DBT_PROJECT_DIR,
+    PROJECT_ROOT,
+    export_to_environment,
+    settings,
+    settings_with_paths,
+    snowflake_settings,
+)
 
 if TYPE_CHECKING:
     import pandas
 
 
 def _point_env(exports: str | None, warehouse: str | None) -> None:
-    """CLI flags win over the environment; Dagster and dbt read the environment."""
-    if exports:
-        os.environ["TRUSTQA_EXPORTS_DIR"] = str(Path(exports).resolve())
-    if warehouse:
-        os.environ["TRUSTQA_DUCKDB_PATH"] = str(Path(warehouse).resolve())
+    """CLI flags win over the environment, for this process and the dbt it starts."""
+    if exports or warehouse:
+        export_to_environment(settings_with_paths(exports, warehouse))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -95,9 +100,6 @@ def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 def cmd_materialize(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
     config = settings()
-    dagster_home()
-    import dagster as dg
-
     from dagster_project.dbt_project import prepare_manifest
     from dagster_project.pipeline import PipelineError, run_nightly
     from dagster_project.publishing.publish import read_publication_info
@@ -111,7 +113,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         day_range = _day_range(args)
         with _run_log(log_path, args.verbose):
             outcome = run_nightly(
-                config.exports_dir, dg.DagsterInstance.get(), "DEBUG" if args.verbose else "WARNING", day_range
+                config.exports_dir, dagster_instance(), "DEBUG" if args.verbose else "WARNING", day_range
             )
     except PipelineError as exc:
         print(f"trustqa materialize: {exc}", file=sys.stderr)
@@ -119,9 +121,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     print(f"dbt log of this run: {log_path}")
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
     if config.target == "snowflake":
-        print(
-            f"warehouse: Snowflake database {os.environ.get('SNOWFLAKE_DATABASE')} (loader scratch {config.duckdb_path})"
-        )
+        print(f"warehouse: Snowflake database {snowflake_settings().database} (loader scratch {config.duckdb_path})")
     else:
         print(f"warehouse {config.duckdb_path}")
         info = read_publication_info(config.published_path)
@@ -267,14 +267,15 @@ def _build_data_docs(config) -> Path:
 
 def cmd_ui(args: argparse.Namespace) -> int:
     _point_env(args.exports, args.warehouse)
-    dagster_home()
+    home = dagster_home()
     from dagster_project.dbt_project import prepare_manifest
 
     prepare_manifest()
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
     # dagster dev re-parses the dbt project with the `dbt` it finds on PATH: the one beside this Python.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PATH": path}
     print(f"starting the Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
     return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
 

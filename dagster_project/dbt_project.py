@@ -19,7 +19,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.settings import DBT_PROJECT_DIR, settings
+from dagster_project.settings import DBT_PROJECT_DIR, dbt_environment, settings
 
 dbt_project = DbtProject(
     project_dir=DBT_PROJECT_DIR,
@@ -38,8 +38,6 @@ def dbt_executable() -> str:
 PARSE_ARTIFACTS = ("manifest.json", "partial_parse.msgpack", "semantic_manifest.json")
 # Folders of the dbt project that dbt writes, not reads.
 _GENERATED_DIRS = ("target", "logs", "dbt_packages")
-# The environment the project reads (profiles.yml and dbt_project.yml use env_var on these).
-_ENV_PREFIXES = ("TRUSTQA_", "SNOWFLAKE_", "DBT_")
 FINGERPRINT_FILE = ".manifest-inputs.sha256"
 
 
@@ -56,7 +54,7 @@ def parse_inputs_fingerprint(target: str) -> str:
         for name in sorted(files):
             path = Path(folder) / name
             digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
-    environment = {k: v for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES)}
+    environment = dbt_environment()
     digest.update(json.dumps([target, environment, version("dbt-core")], sort_keys=True).encode())
     return digest.hexdigest()
 

@@ -12,8 +12,9 @@ import pytest
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from dagster_project.contract import TABLES
-from dagster_project.defs.automation import DEFAULT_CRON, exports_sensor, nightly_schedule
+from dagster_project.defs.automation import exports_sensor, nightly_schedule
 from dagster_project.defs.resources import WarehouseResource
+from dagster_project.settings import DEFAULT_SCHEDULE_CRON
 from tests.export_builder import write_export
 
 D1, D2, D3 = dt.date(2026, 11, 1), dt.date(2026, 11, 2), dt.date(2026, 11, 3)
@@ -36,7 +37,7 @@ def evaluate(exports: Path, cursor: str | None) -> dg.SensorResult | dg.SkipReas
 
 
 def test_schedule_requests_yesterdays_partition_at_three_utc() -> None:
-    assert nightly_schedule.cron_schedule == DEFAULT_CRON
+    assert nightly_schedule.cron_schedule == DEFAULT_SCHEDULE_CRON
     assert nightly_schedule.execution_timezone == "UTC"
     context = dg.build_schedule_context(scheduled_execution_time=dt.datetime(2026, 11, 15, 3, 0, tzinfo=dt.UTC))
     request = nightly_schedule(context)

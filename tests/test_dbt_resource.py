@@ -37,5 +37,5 @@ def test_the_pipeline_uses_it_with_the_file_log_at_info_unless_told_otherwise() 
     dbt = build_resources()["dbt"]
     assert isinstance(dbt, TrustqaDbtCliResource)
     assert dbt.dbt_executable == str(Path(sys.executable).with_name("dbt"))
-    assert dbt_global_flags({}) == ["--log-level-file", "info"]
-    assert dbt_global_flags({"DBT_LOG_LEVEL_FILE": "debug"}) == []
+    assert dbt_global_flags(None) == ["--log-level-file", "info"]
+    assert dbt_global_flags("debug") == []

@@ -36,7 +36,7 @@ import pytest
 
 from dagster_project.contract import TABLES
 from dagster_project.gates.validate import validate_snowflake
-from dagster_project.settings import PROJECT_ROOT
+from dagster_project.settings import PROJECT_ROOT, snowflake_settings
 from dagster_project.snowflake.raw_push import push_days
 from dagster_project.snowflake.settings import SnowflakeSettings, connect
 from expectations import all_suites, suites_of
@@ -119,7 +119,7 @@ def emulator(tmp_path_factory):
 def snowflake_warehouse(emulator, tmp_path_factory) -> SnowflakeSettings:
     """Two pushes and two dbt builds (the second one incremental) on the emulator."""
     work = tmp_path_factory.mktemp("snowflake_dbt")
-    settings = SnowflakeSettings.from_env()
+    settings = snowflake_settings()
     unused_duckdb = work / "unused.duckdb"  # run_dbt sets TRUSTQA_DUCKDB_PATH; the snowflake target ignores it
     for step, days in enumerate((FIRST_DAYS, LATER_DAYS)):
         outcome = push_days(SEEDS, days, work / f"scratch_{step}.duckdb", settings)
@@ -351,7 +351,7 @@ def orchestrated_run(emulator, tmp_path_factory):
         with pytest.MonkeyPatch.context() as mp:  # the CLI parsed for Snowflake: parse for DuckDB again
             mp.setenv("TRUSTQA_TARGET", "duckdb")
             prepare_manifest()
-    return completed, dataclasses.replace(SnowflakeSettings.from_env(), database="TRUSTQA_NIGHTLY")
+    return completed, dataclasses.replace(snowflake_settings(), database="TRUSTQA_NIGHTLY")
 
 
 def test_the_nightly_job_runs_on_snowflake_with_every_gate(orchestrated_run) -> None:

@@ -17,7 +17,6 @@ before an earlier day that is still incomplete.
 """
 
 import datetime as dt
-import os
 import time
 from pathlib import Path
 
@@ -28,17 +27,15 @@ from dagster_project.contract import TABLES
 from dagster_project.defs.jobs import nightly_job
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.loading.export_files import dated_file, export_days
-
-DEFAULT_CRON = "0 3 * * *"
-DEFAULT_SETTLE_MINUTES = 30
+from dagster_project.settings import settings
 
 
 def schedule_cron() -> str:
-    return os.environ.get("TRUSTQA_SCHEDULE_CRON", DEFAULT_CRON)
+    return settings().schedule_cron
 
 
 def settle_minutes() -> float:
-    return float(os.environ.get("TRUSTQA_SENSOR_SETTLE_MINUTES", DEFAULT_SETTLE_MINUTES))
+    return settings().sensor_settle_minutes
 
 
 def is_complete(exports_dir: Path, day: dt.date, later_day_exists: bool, now: float, settle: float) -> bool:

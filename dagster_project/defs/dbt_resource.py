@@ -18,7 +18,6 @@ Both overrides replace private members of the pinned dagster-dbt
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from functools import cache
 from importlib.metadata import version as installed_version
 from typing import Any
@@ -27,14 +26,14 @@ from dagster_dbt import DbtCliResource
 from packaging import version
 
 
-def dbt_global_flags(environ: Mapping[str, str]) -> list[str]:
+def dbt_global_flags(log_level_file: str | None) -> list[str]:
     """dbt's file log (``target/<step>-<run>-<id>/dbt.log``) at info unless DBT_LOG_LEVEL_FILE says otherwise.
 
     dbt's default is debug: a line per query, written under one lock by every
     dbt thread, about 10% of a build on the sample. Info keeps every node's
     result and error; ``DBT_LOG_LEVEL_FILE=debug`` brings the queries back.
     """
-    return [] if environ.get("DBT_LOG_LEVEL_FILE") else ["--log-level-file", "info"]
+    return [] if log_level_file else ["--log-level-file", "info"]
 
 
 @cache

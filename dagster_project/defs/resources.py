@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -44,8 +43,6 @@ class WarehouseResource(dg.ConfigurableResource):
 
 def build_resources() -> dict[str, object]:
     config = settings()
-    # dbt reads the warehouse path from the environment (profiles.yml): pin it to the same file.
-    os.environ["TRUSTQA_DUCKDB_PATH"] = str(config.duckdb_path)
     return {
         "warehouse": WarehouseResource(
             duckdb_path=str(config.duckdb_path),
@@ -55,6 +52,8 @@ def build_resources() -> dict[str, object]:
             target=config.target,
         ),
         "dbt": TrustqaDbtCliResource(
-            project_dir=dbt_project, dbt_executable=dbt_executable(), global_config_flags=dbt_global_flags(os.environ)
+            project_dir=dbt_project,
+            dbt_executable=dbt_executable(),
+            global_config_flags=dbt_global_flags(config.dbt_log_level_file),
         ),
     }

@@ -123,9 +123,9 @@ def validate_snowflake(
     """Validate every suite against its table in the Snowflake database of ``settings``
     (a :class:`dagster_project.snowflake.settings.SnowflakeSettings`; default: from the environment);
     ``window``: see the module."""
-    from dagster_project.snowflake.settings import SnowflakeSettings
+    from dagster_project.settings import snowflake_settings
 
-    settings = settings or SnowflakeSettings.from_env()
+    settings = settings or snowflake_settings()
     context = _context(docs_dir)
     datasource = context.data_sources.add_snowflake(
         name="warehouse",

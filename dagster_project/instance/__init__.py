@@ -10,12 +10,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from dagster_project.settings import PROJECT_ROOT
+from dagster_project.settings import settings
 
-DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 MANAGED_MARKER = "# managed by trustqa"
 # What older trustqa versions and the UI test wrote: replaced like a managed file.
 _REPLACEABLE = ("telemetry:\n  enabled: false\n",)
@@ -52,7 +50,7 @@ schedule_storage:
 
 def dagster_home() -> Path:
     """``DAGSTER_HOME`` (default ``.dagster_home``), its ``dagster.yaml`` written unless the user took it over."""
-    home = Path(os.environ.setdefault("DAGSTER_HOME", str(DEFAULT_DAGSTER_HOME))).resolve()
+    home = settings().dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     current = config.read_text(encoding="utf-8") if config.exists() else None
@@ -61,3 +59,10 @@ def dagster_home() -> Path:
         if current != wanted:
             config.write_text(wanted, encoding="utf-8")
     return home
+
+
+def dagster_instance():  # -> dagster.DagsterInstance (imported here only: dagster is slow to import)
+    """The instance in :func:`dagster_home`, opened from that folder (no ``DAGSTER_HOME`` needed in the environment)."""
+    import dagster as dg
+
+    return dg.DagsterInstance.from_config(str(dagster_home()))

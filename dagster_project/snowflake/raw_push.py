@@ -25,6 +25,7 @@ from dagster_project.loading.loader import LoadResult, load_days
 from dagster_project.loading.loader import connect as connect_duckdb
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA
 from dagster_project.loading.rules import quote_literal
+from dagster_project.settings import snowflake_settings
 from dagster_project.snowflake.settings import SnowflakeSettings, connect
 
 STAGE = f"{AUDIT_SCHEMA}.trustqa_raw_push"
@@ -155,7 +156,7 @@ def push_days(
     Returns what the loader found per table (files, rows, quarantine by rule:
     the same figures a DuckDB run shows) and what was pushed per relation.
     """
-    settings = settings or SnowflakeSettings.from_env()
+    settings = settings or snowflake_settings()
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
     duck = connect_duckdb(scratch_duckdb)

@@ -1,4 +1,4 @@
-"""Snowflake connection settings, read from the environment only (no credential in code).
+"""Snowflake connection settings, from the environment only (no credential in code; read by ``dagster_project.settings``).
 
 Required: SNOWFLAKE_ACCOUNT, SNOWFLAKE_USER, SNOWFLAKE_ROLE, SNOWFLAKE_WAREHOUSE,
 SNOWFLAKE_DATABASE and one of SNOWFLAKE_PASSWORD / SNOWFLAKE_PRIVATE_KEY_PATH
@@ -9,7 +9,6 @@ dbt_project/profiles.yml reads the same variables.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,8 +37,8 @@ class SnowflakeSettings:
         return f"SnowflakeSettings(account={self.account!r}, user={self.user!r}, database={self.database!r})"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SnowflakeSettings:
-        env = os.environ if env is None else env
+    def from_env(cls, env: Mapping[str, str]) -> SnowflakeSettings:
+        """From ``env``; the process environment is read by ``dagster_project.settings.snowflake_settings``."""
         missing = [name for name in REQUIRED if not env.get(name)]
         if not env.get("SNOWFLAKE_PASSWORD") and not env.get("SNOWFLAKE_PRIVATE_KEY_PATH"):
             missing.append("SNOWFLAKE_PASSWORD or SNOWFLAKE_PRIVATE_KEY_PATH")
@@ -87,7 +86,9 @@ def connect(settings: SnowflakeSettings | None = None) -> Any:
     """A snowflake-connector-python connection with the role and warehouse of the settings (no database yet)."""
     import snowflake.connector
 
-    settings = settings or SnowflakeSettings.from_env()
+    from dagster_project.settings import snowflake_settings
+
+    settings = settings or snowflake_settings()
     return snowflake.connector.connect(
         account=settings.account,
         user=settings.user,
