@@ -75,7 +75,13 @@ class Settings:
             settle_minutes = -1.0
         if not settle_minutes >= 0:
             raise ValueError(f"TRUSTQA_SENSOR_SETTLE_MINUTES={settle!r}: expected a number of minutes >= 0")
-        duckdb_path = Path(env.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH)).resolve()
+        duckdb_path = Path(env.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
+        if not duckdb_path.is_absolute():
+            # dbt would resolve it against dbt_project/ (its working directory), this process against its own
+            raise ValueError(
+                f"TRUSTQA_DUCKDB_PATH={str(duckdb_path)!r}: expected an absolute path "
+                "(or use `trustqa materialize --warehouse`, which takes a relative one)"
+            )
         return cls(
             exports_dir=Path(env.get("TRUSTQA_EXPORTS_DIR", DEFAULT_EXPORTS_DIR)).resolve(),
             duckdb_path=duckdb_path,

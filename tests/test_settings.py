@@ -71,6 +71,12 @@ def test_a_settle_time_that_is_not_a_number_of_minutes_is_refused(value: str) ->
         Settings.from_env({"TRUSTQA_SENSOR_SETTLE_MINUTES": value})
 
 
+def test_a_relative_warehouse_path_in_the_environment_is_refused() -> None:
+    # dbt (working in dbt_project/) and Dagster (working anywhere) would open two different files
+    with pytest.raises(ValueError, match="TRUSTQA_DUCKDB_PATH='warehouse/x.duckdb': expected an absolute path"):
+        Settings.from_env({"TRUSTQA_DUCKDB_PATH": "warehouse/x.duckdb"})
+
+
 def test_cli_paths_win_and_the_paths_beside_the_warehouse_follow_them(tmp_path, monkeypatch) -> None:
     import os
 
