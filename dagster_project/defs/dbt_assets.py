@@ -12,7 +12,7 @@
   assets, with a single-run backfill policy; a run passes its partition
   window to dbt as ``min_date``/``max_date`` (dbt_args.py), and the models
   rebuild only what that window (plus the late-data lookback) changed.
-* ``trustqa_dbt_tables``: everything else (seeds, the run's as-of time, the
+* ``trustqa_dbt_tables``: everything else (seeds and the
   marts that restate every day as currently known): unpartitioned tables,
   rebuilt by every run.
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from dagster_project.contract import table
 from dagster_project.generator import config as C
 from dagster_project.generator.rand import AGENTS, categorical
 from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, MINUTE, NEVER, day_index, quantize
 from dagster_project.generator.world import Agents, Context, World
 
-ROLES = table("agents").column("role").values  # agent, specialist, lead, qa_reviewer
+# role codes, in the order of the contract's enumeration: agent, specialist, lead, qa_reviewer
 AGENT, SPECIALIST, LEAD, QA_REVIEWER = range(4)
 TEAMS = ("general_support", "trust_safety", "fraud_ops", "appeals", "quality")
 GENERAL, TRUST_SAFETY, FRAUD_OPS, APPEALS, QUALITY = range(5)
