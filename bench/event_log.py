@@ -47,41 +47,17 @@ if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
 STORAGES = ("stock", "pooled")
-_COMMON = """\
-telemetry:
-  enabled: false
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-  pools:
-    default_limit: 1
-"""
 
 
 def instance_yaml(home: Path, storage: str) -> str:
-    """A ``dagster.yaml`` (not managed: ``trustqa`` leaves it alone) with the default layout under ``home``."""
-    if storage == "stock":
-        return _COMMON + f'storage:\n  sqlite:\n    base_dir: "{home}"\n'
-    return (
-        _COMMON
-        + f"""\
-run_storage:
-  module: dagster._core.storage.runs
-  class: SqliteRunStorage
-  config:
-    base_dir: "{home / "history"}"
-event_log_storage:
-  module: dagster_project.instance.event_log
-  class: PooledSqliteEventLogStorage
-  config:
-    base_dir: "{home / "history" / "runs"}"
-schedule_storage:
-  module: dagster._core.storage.schedules
-  class: SqliteScheduleStorage
-  config:
-    base_dir: "{home / "schedules"}"
-"""
-    )
+    """trustqa's managed ``dagster.yaml`` for ``home`` (without its marker: ``trustqa`` leaves it alone);
+    ``stock`` swaps its three storage blocks for Dagster's supported ``storage: sqlite`` (same layout)."""
+    from dagster_project.instance import managed_instance_yaml
+
+    pooled = managed_instance_yaml(home).split("\n", 1)[1]
+    if storage == "pooled":
+        return pooled
+    return pooled[: pooled.index("run_storage:")] + f'storage:\n  sqlite:\n    base_dir: "{home}"\n'
 
 
 def fresh_home(home: Path, storage: str) -> Path:
