@@ -1,6 +1,6 @@
 {#-
     Leave-one-out consensus (metrics.md "Reviewer calibration"), as a plain
-    SQL query shared by DuckDB and Snowflake.
+    SQL query common to DuckDB and Snowflake.
 
     calibration_leave_one_out_consensus(ratings, unit_columns, coder_column, value_column)
         One row per rating (unit x coder; each coder rates a unit at most

@@ -9,8 +9,9 @@
     on_schema_change='fail',
 ) }}
 
--- Built after the staging view of the same table, so that view's quality
--- gates (blocking in Dagster) hold back the history when they fail:
+-- Built after the staging model of the same table (an incremental table of
+-- current state per key), so that its quality gates (blocking in Dagster)
+-- hold back the history when they fail:
 -- depends_on: {{ ref('stg_marketplace__enforcement_actions') }}
 
 with

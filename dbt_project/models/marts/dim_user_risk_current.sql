@@ -1,5 +1,5 @@
 -- Latest risk features of every user known at the last export day
--- (shared/spec/metrics.md "Risk features"), all computed as of that day, with
+-- (docs/metrics.md "Risk features"), all computed as of that day, with
 -- a rule-based risk_tier. The rules and thresholds live in the seed
 -- risk_tier_rules: a rule fires `elevated` when its feature is >= elevated_at
 -- and `high` when it is >= high_at, provided its sample-size feature (if any)

@@ -1,5 +1,5 @@
 -- Appeal backlog at the end of each calendar day x review_level, exactly as
--- shared/spec/metrics.md "Appeal backlog" defines it: every day from the
+-- docs/metrics.md "Appeal backlog" defines it: every day from the
 -- first export day to the as-of day, levels 1 and 2, zeros included. Built
 -- from the current state of each appeal, by its business timestamps.
 

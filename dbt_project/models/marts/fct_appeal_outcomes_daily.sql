@@ -1,5 +1,5 @@
 -- Appeal outcomes per day (UTC date of decided_at) x review_level x policy,
--- exactly as shared/spec/metrics.md "Appeal outcomes" defines them.
+-- exactly as docs/metrics.md "Appeal outcomes" defines them.
 
 with
 

@@ -1,5 +1,5 @@
 -- Calibration agreement per calibration_session_id x rubric_item, exactly as
--- shared/spec/metrics.md "Calibration agreement" defines it: units = cases
+-- docs/metrics.md "Calibration agreement" defines it: units = cases
 -- (case_type, case_id), coders = reviewers, null ratings are missing values.
 -- Pooled pairwise agreement and Krippendorff's alpha (nominal) come from the
 -- macros in macros/metrics/calibration_agreement.sql.

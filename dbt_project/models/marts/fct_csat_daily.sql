@@ -1,5 +1,5 @@
 -- CSAT per day (UTC date of the rating's created_at) x agent_id x queue x
--- category, exactly as shared/spec/metrics.md "CSAT" defines it. Agent,
+-- category, exactly as docs/metrics.md "CSAT" defines it. Agent,
 -- queue and category are the ticket's as of the rating's created_at.
 
 with

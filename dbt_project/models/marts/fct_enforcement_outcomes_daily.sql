@@ -1,6 +1,6 @@
 -- Enforcement outcomes per cohort day (UTC date of the action's created_at)
 -- x policy x action_type x detection_source x decided_by, exactly as
--- shared/spec/metrics.md "Enforcement outcomes" defines them. Current state
+-- docs/metrics.md "Enforcement outcomes" defines them. Current state
 -- of each action; is_mature depends on the run's as-of day.
 
 with

@@ -1,6 +1,6 @@
 -- QA score (IQS), critical errors and policy adherence per day (UTC date of
 -- reviewed_at) x agent_id (the reviewee) x case_type, exactly as
--- shared/spec/metrics.md "QA score (IQS), critical errors, policy adherence"
+-- docs/metrics.md "QA score (IQS), critical errors, policy adherence"
 -- defines them. Sampled proportions carry a 95% Wilson interval.
 
 with

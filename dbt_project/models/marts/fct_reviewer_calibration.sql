@@ -1,5 +1,5 @@
 -- Reviewer calibration per calibration_session_id x reviewer_id, exactly as
--- shared/spec/metrics.md "Reviewer calibration" defines it: each of the
+-- docs/metrics.md "Reviewer calibration" defines it: each of the
 -- reviewer's non-null ratings (four rubric items) is compared with the
 -- leave-one-out consensus of the other reviewers of the same case and item
 -- in the same session (macros/metrics/calibration_consensus.sql).

@@ -1,5 +1,5 @@
 -- CSAT response rate per day (UTC date of the ticket's solved_at) x queue x
--- priority, exactly as shared/spec/metrics.md "Response rate" defines it.
+-- priority, exactly as docs/metrics.md "Response rate" defines it.
 
 with
 

@@ -1,5 +1,5 @@
 -- First-reply SLA per day (UTC date of the ticket's created_at) x queue x
--- priority, exactly as shared/spec/metrics.md "Ticket SLA" defines it.
+-- priority, exactly as docs/metrics.md "Ticket SLA" defines it.
 -- sla_due and first_reply_sla_attainment depend on the run's as-of time.
 
 with

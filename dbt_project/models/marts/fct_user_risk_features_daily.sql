@@ -1,4 +1,4 @@
--- Point-in-time risk features (shared/spec/metrics.md "Risk features"): one
+-- Point-in-time risk features (docs/metrics.md "Risk features"): one
 -- row per user active on day D, every feature as known at the end of D.
 --
 -- Incremental (strategy replace_days, macros/incremental/replace_days.sql):
