@@ -59,9 +59,10 @@ agent_drag as (
     from weekly as this_week
     inner join latest_week on this_week.week = latest_week.week
     left join weekly as last_week
-        on this_week.agent_id = last_week.agent_id
-        and this_week.team = last_week.team
-        and last_week.week = {{ dbt.dateadd('day', -7, 'this_week.week') }}
+        on
+            this_week.agent_id = last_week.agent_id
+            and this_week.team = last_week.team
+            and last_week.week = {{ dbt.dateadd('day', -7, 'this_week.week') }}
 )
 
 select

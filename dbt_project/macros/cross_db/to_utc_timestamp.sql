@@ -17,7 +17,10 @@
     cast(cast({{ expression }} as timestamptz) at time zone 'UTC' as timestamp)
 {%- endmacro %}
 
-{#- Snowflake: a cast to timestamp_tz (AUTO input format, same as to_timestamp_tz) keeps the offset; convert to UTC, then drop it. -#}
+{#-
+    Snowflake: a cast to timestamp_tz (AUTO input format, same as
+    to_timestamp_tz) keeps the offset; convert to UTC, then drop it.
+-#}
 {% macro snowflake__to_utc_timestamp(expression) -%}
     cast(convert_timezone('UTC', cast({{ expression }} as timestamp_tz)) as timestamp_ntz)
 {%- endmacro %}

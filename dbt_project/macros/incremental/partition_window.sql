@@ -20,7 +20,9 @@
         {{ return(none) }}
     {%- endif -%}
     {%- if min_date is none or max_date is none -%}
-        {{ exceptions.raise_compiler_error("pass both min_date and max_date (YYYY-MM-DD), got min_date=" ~ min_date ~ ", max_date=" ~ max_date) }}
+        {{ exceptions.raise_compiler_error(
+            "pass both min_date and max_date (YYYY-MM-DD), got min_date=" ~ min_date ~ ", max_date=" ~ max_date
+        ) }}
     {%- endif -%}
     {%- set first = modules.datetime.date.fromisoformat(min_date | string) -%}
     {%- set last = modules.datetime.date.fromisoformat(max_date | string) -%}

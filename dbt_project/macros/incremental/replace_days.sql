@@ -89,7 +89,8 @@
     {%- if watermark[0] is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set from_day = modules.datetime.date.fromisoformat(watermark[0]) - modules.datetime.timedelta(days=lookback - 1) -%}
+    {%- set last_built_day = modules.datetime.date.fromisoformat(watermark[0]) -%}
+    {%- set from_day = last_built_day - modules.datetime.timedelta(days=lookback - 1) -%}
     {%- if watermark[1] is not none -%}
         {%- set first_changed_day = modules.datetime.date.fromisoformat(watermark[1]) -%}
         {%- if first_changed_day < from_day -%}

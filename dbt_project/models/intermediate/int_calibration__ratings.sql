@@ -11,7 +11,10 @@ calibration_reviews as (
 ),
 
 unpivoted as (
-    {% for rubric_item in ['policy_applied_correctly', 'evidence_standard_met', 'resolution_correct', 'critical_error'] %}
+    {%- set rubric_items = [
+        'policy_applied_correctly', 'evidence_standard_met', 'resolution_correct', 'critical_error',
+    ] %}
+    {% for rubric_item in rubric_items %}
     select
         calibration_session_id,
         case_type,

@@ -37,11 +37,22 @@ ranked_reviews as (
     select
         calibration_reviews.*,
         row_number() over (
-            partition by calibration_session_id, case_type, case_id, reviewer_id
-            order by reviewed_at desc nulls last, updated_at desc nulls last, review_id desc
+            partition by
+                calibration_reviews.calibration_session_id,
+                calibration_reviews.case_type,
+                calibration_reviews.case_id,
+                calibration_reviews.reviewer_id
+            order by
+                calibration_reviews.reviewed_at desc nulls last,
+                calibration_reviews.updated_at desc nulls last,
+                calibration_reviews.review_id desc
         ) as review_recency_rank,
         count(*) over (
-            partition by calibration_session_id, case_type, case_id, reviewer_id
+            partition by
+                calibration_reviews.calibration_session_id,
+                calibration_reviews.case_type,
+                calibration_reviews.case_id,
+                calibration_reviews.reviewer_id
         ) as reviews_of_case_in_session
     from calibration_reviews
 ),

@@ -101,7 +101,7 @@ final as (
         user_tiers.risk_reasons
     from user_risk_features as features
     left join user_tiers
-        on user_tiers.user_id = features.user_id
+        on features.user_id = user_tiers.user_id
 )
 
 select * from final

@@ -52,8 +52,8 @@ pending_appeals as (
             calendar_levels.review_level = appeals.review_level
             or (calendar_levels.review_level is null and appeals.review_level is null)
         )
-        and appeals.submitted_at <= calendar_levels.end_of_day
-        and (appeals.decided_at is null or appeals.decided_at > calendar_levels.end_of_day)
+        and calendar_levels.end_of_day >= appeals.submitted_at
+        and (appeals.decided_at is null or calendar_levels.end_of_day < appeals.decided_at)
 ),
 
 pending_daily as (
@@ -76,11 +76,12 @@ final as (
         coalesce(pending_daily.backlog_past_sla, 0) as backlog_past_sla
     from calendar_levels
     left join pending_daily
-        on calendar_levels.day = pending_daily.day
-        and (
-            calendar_levels.review_level = pending_daily.review_level
-            or (calendar_levels.review_level is null and pending_daily.review_level is null)
-        )
+        on
+            calendar_levels.day = pending_daily.day
+            and (
+                calendar_levels.review_level = pending_daily.review_level
+                or (calendar_levels.review_level is null and pending_daily.review_level is null)
+            )
 )
 
 select * from final

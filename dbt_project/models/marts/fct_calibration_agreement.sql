@@ -15,7 +15,10 @@ ratings as (
 ),
 
 rubric_items as (
-    {% for rubric_item in ['policy_applied_correctly', 'evidence_standard_met', 'resolution_correct', 'critical_error'] %}
+    {%- set rubric_items = [
+        'policy_applied_correctly', 'evidence_standard_met', 'resolution_correct', 'critical_error',
+    ] %}
+    {% for rubric_item in rubric_items %}
     select '{{ rubric_item }}' as rubric_item
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -38,26 +41,30 @@ session_cases as (
     from calibration_reviews
 ),
 
+session_reviewer_counts as (
+    select
+        calibration_session_id,
+        count(*) as reviewers
+    from session_reviewers
+    group by calibration_session_id
+),
+
+session_case_counts as (
+    select
+        calibration_session_id,
+        count(*) as cases
+    from session_cases
+    group by calibration_session_id
+),
+
 sessions as (
     select
-        session_reviewers.calibration_session_id,
-        session_reviewers.reviewers,
-        session_cases.cases
-    from (
-        select
-            calibration_session_id,
-            count(*) as reviewers
-        from session_reviewers
-        group by calibration_session_id
-    ) as session_reviewers
-    inner join (
-        select
-            calibration_session_id,
-            count(*) as cases
-        from session_cases
-        group by calibration_session_id
-    ) as session_cases
-        on session_reviewers.calibration_session_id = session_cases.calibration_session_id
+        session_reviewer_counts.calibration_session_id,
+        session_reviewer_counts.reviewers,
+        session_case_counts.cases
+    from session_reviewer_counts
+    inner join session_case_counts
+        on session_reviewer_counts.calibration_session_id = session_case_counts.calibration_session_id
 ),
 
 -- one row per session x case x rubric_item x value: n_uc and m_u

@@ -47,7 +47,7 @@ enforcement_reviews as (
     from qa_reviews
     where
         case_type = 'enforcement'
-        and coalesce(sampling_method, '') <> 'calibration'
+        and coalesce(sampling_method, '') != 'calibration'
         and policy_applied_correctly is not null
         and case_id is not null
 ),
@@ -69,10 +69,14 @@ actions_flagged as (
         enforcement_actions.detection_source,
         enforcement_actions.decided_by,
         enforcement_actions.reversed_at is not null as is_reversed,
-        enforcement_actions.reversed_at is not null
-            and enforcement_actions.reversal_reason = 'appeal_overturned' as is_reversed_by_appeal,
-        enforcement_actions.reversed_at is not null
-            and enforcement_actions.reversal_reason = 'qa_correction' as is_reversed_by_qa,
+        (
+            enforcement_actions.reversed_at is not null
+            and enforcement_actions.reversal_reason = 'appeal_overturned'
+        ) as is_reversed_by_appeal,
+        (
+            enforcement_actions.reversed_at is not null
+            and enforcement_actions.reversal_reason = 'qa_correction'
+        ) as is_reversed_by_qa,
         appealed_actions.action_id is not null as is_appealed,
         coalesce(enforcement_actions.detection_source in ('automated', 'proactive_agent'), false) as is_proactive,
         latest_audits.action_id is not null as is_audited,

@@ -21,7 +21,7 @@ audit_reviews as (
         policy_applied_correctly,
         overall_score
     from qa_reviews
-    where sampling_method is null or sampling_method <> 'calibration'
+    where sampling_method is null or sampling_method != 'calibration'
 ),
 
 -- auto-fail: a critical error scores 0, whatever overall_score says

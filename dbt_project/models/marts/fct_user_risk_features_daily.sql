@@ -83,7 +83,7 @@ disputes_opened as (
     cross join compute_window
     inner join orders
         on
-            orders.order_id = disputes.order_id
+            disputes.order_id = orders.order_id
             and {{ known_at_day('orders', 'cast(disputes.opened_at as date)') }}
     where
         cast(disputes.opened_at as date) between compute_window.first_day and compute_window.last_day
@@ -94,7 +94,8 @@ activity as (
     {%- for relation, event_at, user_column in direct_activity %}
     select
         cast({{ relation }}.{{ event_at }} as date) as activity_day,
-        {{ relation }}.{{ user_column }} as user_id
+        {#- the alias is redundant only for enforcement_actions.user_id #}
+        {{ relation }}.{{ user_column }} as user_id  -- noqa: AL09
     from {{ relation }}
     cross join compute_window
     where
@@ -102,9 +103,15 @@ activity as (
         and {{ known_at_day(relation, 'cast(' ~ relation ~ '.' ~ event_at ~ ' as date)') }}
     union all
     {%- endfor %}
-    select activity_day, buyer_id as user_id from disputes_opened
+    select
+        activity_day,
+        buyer_id as user_id
+    from disputes_opened
     union all
-    select activity_day, seller_id as user_id from disputes_opened
+    select
+        activity_day,
+        seller_id as user_id
+    from disputes_opened
 ),
 
 -- Risk subjects are users: activity with a null user id has no subject.
@@ -136,7 +143,7 @@ final as (
         inputs_loaded._inputs_loaded_at
     from user_risk_features as features
     inner join inputs_loaded
-        on inputs_loaded.as_of_day = features.as_of_day
+        on features.as_of_day = inputs_loaded.as_of_day
 )
 
 select * from final
