@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,14 @@ _DATE_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(csv|jsonl)$")
 class ExportFile:
     table: Table
     path: Path
-    relative_path: str  # relative to the exports folder: what lineage columns show
+    relative_path: str  # relative to the exports folder: what lineage columns show (see _shown)
     export_date: dt.date | None  # None when the name is not a date
+
+
+def _shown(path: Path, exports_dir: Path) -> str:
+    """The path relative to ``exports_dir`` as text: bytes of a name that are not UTF-8 shown as ``\\xNN``
+    (a warehouse column holds only UTF-8)."""
+    return os.fsencode(path.relative_to(exports_dir).as_posix()).decode("utf-8", "backslashreplace")
 
 
 def _parse_name(name: str, table: Table) -> dt.date | None:
@@ -36,7 +43,7 @@ def table_files(exports_dir: Path, table: Table) -> list[ExportFile]:
     if not folder.is_dir():
         return []
     return [
-        ExportFile(table, path, path.relative_to(exports_dir).as_posix(), _parse_name(path.name, table))
+        ExportFile(table, path, _shown(path, exports_dir), _parse_name(path.name, table))
         for path in sorted(folder.iterdir())
         if not path.is_dir()
     ]
@@ -46,7 +53,7 @@ def dated_file(exports_dir: Path, table: Table, day: dt.date) -> ExportFile | No
     path = Path(table.folder(str(exports_dir))) / f"{day.isoformat()}.{table.file_format}"
     if not path.exists():
         return None
-    return ExportFile(table, path, path.relative_to(exports_dir).as_posix(), day)
+    return ExportFile(table, path, _shown(path, exports_dir), day)
 
 
 def misnamed_files(exports_dir: Path, table: Table) -> list[ExportFile]:

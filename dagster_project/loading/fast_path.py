@@ -3,9 +3,12 @@
 Most files are clean: every data line is one record, and no record breaks a
 rule. For those, the general path (judge into a scratch table, then copy into
 ``raw``) reads every row into a working table and writes it twice. This path
-reads a batch of files once (``read_csv`` with ``store_rejects``, or
-``read_ndjson_objects``), evaluates every value rule in the same select and
-inserts the records that break none straight into ``raw.<table>``.
+reads a batch of files once, evaluates every value rule in the same select
+and inserts the records that break none straight into ``raw.<table>``. CSV
+is read by the judged path's reader (``csv_records.read_csv_sql``: DuckDB's
+``read_csv`` with ``store_rejects``); JSON Lines by ``read_ndjson_objects``,
+which is faster than the judged path's line reader but cannot number lines
+(measured in ``jsonl_records``).
 
 The read runs on every core: nothing in it numbers rows (``row_number() over
 ()`` would run the whole read, parse and rules on one thread). Lines are
@@ -39,6 +42,7 @@ from pathlib import Path
 import duckdb
 
 from dagster_project.contract import Table
+from dagster_project.loading.csv_records import read_csv_sql
 from dagster_project.loading.raw_schema import RAW_SCHEMA
 from dagster_project.loading.rules import breaks_any_sql, helpers_sql, quote_literal, typed_value_sql
 
@@ -83,16 +87,9 @@ def _paths(files: Sequence[CleanCandidate]) -> str:
 def _csv_source(table: Table, files: Sequence[CleanCandidate], header: Sequence[str]) -> tuple[str, str]:
     """(rows in reader order with ``_file_index`` and the values as text, a condition that is
     true for a record that is not a clean, good record)."""
-    columns = "{" + ", ".join(f"{quote_literal(c)}: 'VARCHAR'" for c in header) + "}"
     values = ", ".join(f"nullif({c}, '') as {c}" for c in table.column_names)
-    source = f"""
-        select file_index as _file_index, {values}
-        from read_csv({_paths(files)},
-            header = true, columns = {columns}, auto_detect = false,
-            delim = ',', quote = '"', escape = '"', strict_mode = true,
-            store_rejects = true, rejects_table = '{_REJECTS}', rejects_scan = '{_SCANS}')
-    """
-    return source, breaks_any_sql(table, "csv")
+    reader = read_csv_sql([f.path for f in files], header, _REJECTS, _SCANS)
+    return f"select file_index as _file_index, {values} from {reader}", breaks_any_sql(table, "csv")
 
 
 def _jsonl_source(table: Table, files: Sequence[CleanCandidate]) -> tuple[str, str]:

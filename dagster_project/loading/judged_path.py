@@ -73,17 +73,15 @@ class CheckedFile:
 
 
 def read_lines_of(con: duckdb.DuckDBPyConnection, files: Sequence[CheckedFile], utf8: bool) -> None:
-    try:
-        load_lines(con, [(f.file_id, f.file.path) for f in files], utf8)
-    except duckdb.Error as exc:
-        culprit = files[0]
-        for checked in files if len(files) > 1 else ():  # name the file DuckDB could not read
-            try:
-                load_lines(con, [(checked.file_id, checked.file.path)], utf8)
-            except duckdb.Error:
-                culprit = checked
-                break
-        raise UnreadableExportFile(f"{culprit.file.relative_path}: cannot read export file: {exc}") from exc
+    contents: list[tuple[int, str | bytes]] = []
+    for checked in files:
+        try:
+            data = checked.file.path.read_bytes()
+        except OSError as exc:
+            relative = checked.file.relative_path
+            raise UnreadableExportFile(f"{relative}: cannot read export file: {exc.strerror or exc}") from exc
+        contents.append((checked.file_id, data.decode("utf-8") if utf8 else data))
+    load_lines(con, contents)
 
 
 def quarantine_whole_file(
@@ -127,16 +125,10 @@ def judge_batch(
 ) -> None:
     """Read and judge a batch of well-formed files (one CSV header) into ``scratch.judged``: few statements in all."""
     by_id = {f.file_id: f for f in files}
-
-    def read_lines(file_ids: list[int]) -> None:
-        read_lines_of(con, [by_id[i] for i in file_ids], utf8=True)
-
     if table.file_format == "csv":
-        load_csv_records(
-            con, [(f.file_id, f.file.path, f.shape) for f in files], table, list(files[0].header), read_lines
-        )
+        load_csv_records(con, [(f.file_id, f.file.path, f.shape) for f in files], table, list(files[0].header))
     else:
-        read_lines(list(by_id))
+        read_lines_of(con, files, utf8=True)
         load_jsonl_records(con, table)
     judged = f"""
         with records as (
@@ -153,14 +145,13 @@ def judge_batch(
             from helped
         )
         select *,
-            case when _cut_line between _line
-                          and _line + length(coalesce(_raw, '')) - length(replace(coalesce(_raw, ''), chr(10), ''))
+            case when _cut_line between _line and _end_line
                  then ['truncated_last_line: line ' || _cut_line || ' has no line terminator'] || _failures
                  else _failures end as _all_failures
         from judged
     """
     con.execute(f"create table {scratch.judged} as {judged}" if first else f"insert into {scratch.judged} {judged}")
-    # records numbered by position have no raw text yet: fetch the lines of those that are quarantined
+    # CSV records have no raw text yet: read the lines of those that are quarantined
     ids = ", ".join(map(str, by_id))
     missing = [
         r[0]
@@ -170,12 +161,17 @@ def judge_batch(
         ).fetchall()
     ]
     if missing:
-        read_lines(missing)
+        read_lines_of(con, [by_id[i] for i in missing], utf8=True)
         con.execute(
             f"""
-            update {scratch.judged} as j set _raw = l.text
-            from _lines l
-            where l._file_id = j._file_id and l.line_no = j._line and j._raw is null and len(j._all_failures) > 0
+            update {scratch.judged} as j set _raw = r.text
+            from (
+                select j._file_id, j._line, string_agg(l.text, chr(10) order by l.line_no) as text
+                from {scratch.judged} j join _lines l on l._file_id = j._file_id and l.line_no between j._line and j._end_line
+                where j._raw is null and len(j._all_failures) > 0
+                group by all
+            ) as r
+            where r._file_id = j._file_id and r._line = j._line and j._raw is null
             """
         )
     for name in _BATCH_TEMP_TABLES:

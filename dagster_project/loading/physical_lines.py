@@ -1,15 +1,16 @@
-"""The physical lines of a batch of files as one DuckDB temp table, split in SQL.
+"""Physical lines: one streamed pass over a file's bytes (``scan_file``), and a batch of files split
+into lines as one DuckDB temp table (``load_lines``).
 
-``_lines(_file_id, line_no, text, blank, unterminated)``: ``_file_id`` is the
-caller's number for the file, ``line_no`` counts from 1 in each file, a UTF-8
+``_lines(_file_id, line_no, text, blank)``: ``_file_id`` is the caller's
+number for the file, ``line_no`` counts from 1 in each file, a UTF-8
 byte-order mark is removed from line 1, a trailing carriage return is kept
-in ``text`` but ignored by ``blank``. ``unterminated`` marks a last line that
-has content but no line terminator (a cut-off file). For a file that is not
-UTF-8 the lines come from its bytes, non-ASCII bytes shown as ``\\xNN`` so
-the raw text can still be kept in quarantine.
+in ``text`` but ignored by ``blank``. For a file that is not UTF-8 the lines
+come from its bytes, non-ASCII bytes shown as ``\\xNN`` (DuckDB's text of a
+blob) so the raw text can still be kept in quarantine.
 
-One statement reads every file of the batch (``read_text`` of a list), so
-the cost per file is a row, not a query.
+The caller reads the files' bytes (Python): DuckDB's own readers
+(``read_text``, ``read_blob``) cannot open a file whose name is not valid
+UTF-8. One statement splits every file of the batch.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-
-from dagster_project.loading.rules import quote_literal
 
 
 @dataclass(frozen=True)
@@ -62,44 +61,26 @@ def scan_file(path: Path) -> FileShape:
     return FileShape(utf8, newlines + 1, newlines + 1 if has_content else None)
 
 
-def file_ids_sql(files: Sequence[tuple[int, Path]]) -> str:
-    """A ``(path, _file_id)`` VALUES list to join a multi-file read back to the caller's numbers."""
-    return (
-        "(values "
-        + ", ".join(f"({quote_literal(str(path))}, {file_id})" for file_id, path in files)
-        + ") as f(path, _file_id)"
-    )
-
-
-def paths_sql(files: Sequence[tuple[int, Path]]) -> str:
-    return "[" + ", ".join(quote_literal(str(path)) for _, path in files) + "]"
-
-
-def load_lines(con: duckdb.DuckDBPyConnection, files: Sequence[tuple[int, Path]], utf8: bool) -> None:
-    """Fill temp table ``_lines`` from ``files`` (``(_file_id, path)`` pairs, all UTF-8 or all not)."""
-    if utf8:
-        content = f"select filename, content from read_text({paths_sql(files)})"
-        newline = "chr(10)"
-    else:
-        content = f"select filename, cast(content as varchar) as content from read_blob({paths_sql(files)})"
-        newline = r"'\x0A'"
+def load_lines(con: duckdb.DuckDBPyConnection, contents: Sequence[tuple[int, str | bytes]]) -> None:
+    """Fill temp table ``_lines`` from ``(_file_id, content)`` pairs: all text (UTF-8 files) or all bytes."""
+    utf8 = all(isinstance(content, str) for _, content in contents)
+    content, newline = ("content", "chr(10)") if utf8 else ("cast(content as varchar)", r"'\x0A'")
     con.execute(
         f"""
         create or replace temp table _lines as
         with parts as (
-            select f._file_id, string_split(c.content, {newline}) as texts
-            from ({content}) as c join {file_ids_sql(files)} on f.path = c.filename
+            select _file_id, string_split({content}, {newline}) as texts
+            from (select unnest($ids) as _file_id, unnest($contents) as content)
         ),
         numbered as (
-            select _file_id, unnest(range(1, len(texts) + 1)) as line_no, unnest(texts) as text, len(texts) as n
-            from parts
+            select _file_id, unnest(range(1, len(texts) + 1)) as line_no, unnest(texts) as text from parts
         )
         select
             _file_id,
             line_no,
             case when line_no = 1 then ltrim(text, chr(65279)) else text end as text,
-            trim(text, ' ' || chr(9) || chr(13) || chr(65279)) = '' as blank,
-            line_no = n and trim(text, ' ' || chr(9) || chr(13)) <> '' as unterminated
+            trim(text, ' ' || chr(9) || chr(13) || chr(65279)) = '' as blank
         from numbered
-        """
+        """,
+        {"ids": [file_id for file_id, _ in contents], "contents": [content for _, content in contents]},
     )
