@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 from pathlib import Path
 
@@ -368,6 +369,35 @@ def test_valid_oddities_load(tmp_path):
     assert query(tmp_path, "select _source_line from raw.tickets") == [(2,)]
     for name in ("orders", "tickets", "users"):
         assert quarantined(tmp_path, name) == []
+
+
+def test_lines_after_a_stray_quote_and_a_multi_line_record(tmp_path):
+    """A quote inside an unquoted field (read as text) does not shift the lines of the records after it."""
+    multi_line = csv_text("orders", [{**ORDER, "order_id": "o_multi", "show_id": "s1\nsecond line"}]).split("\n", 1)[1]
+    stray_quote = order_line(order_id="o2", show_id='a"b', status="lost")
+    missing = order_line(order_id="o3").rsplit(",", 1)[0]
+    export_path(tmp_path, "orders", "2026-11-01").write_text(
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n{stray_quote}\n{multi_line}{missing}\n{order_line(order_id='o4')}\n"
+    )
+    load(tmp_path, "orders")
+    assert query(tmp_path, "select _source_line, order_id from raw.orders order by 1") == [
+        (2, "o1"),
+        (4, "o_multi"),
+        (7, "o4"),
+    ]
+    assert query(tmp_path, "select _source_line, rule, raw_text from quarantine.orders order by 1") == [
+        (3, "unknown_enum", stray_quote),
+        (6, "missing_column", missing),
+    ]
+
+
+def test_a_file_name_that_is_not_utf8_is_quarantined(tmp_path):
+    name = os.fsdecode(b"caf\xe9.csv")  # DuckDB cannot open this path: Python reads the file
+    (export_path(tmp_path, "orders", "2026-11-01").parent / name).write_text(f"{HEADER}\n{GOOD_ORDER_LINE}\n")
+    assert load(tmp_path, "orders").quarantined == {"file_name_not_a_date": 1}
+    assert query(tmp_path, "select _source_file, _source_line, rule, raw_text from quarantine.orders") == [
+        ("marketplace/orders/caf\\xe9.csv", 2, "file_name_not_a_date", GOOD_ORDER_LINE)
+    ]
 
 
 def test_unreadable_file_fails_the_partition_and_changes_nothing(tmp_path):
