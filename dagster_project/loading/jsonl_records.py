@@ -12,9 +12,9 @@ The fast path reads JSON Lines with DuckDB's ``read_ndjson_objects`` instead.
 That reader cannot serve here: it skips blank lines (so a record's line
 number is lost), fails the first line of a file with a byte-order mark, and
 keeps no text of a line it cannot parse. Nor can this one serve the fast
-path: reading the lines this way there (``read_text``, split, the same JSON
-functions) took 6.2 s instead of 4.1 s for 40 days of tickets at scale 10 on
-2 cores.
+path: reading the batch's lines there (``read_text`` split in SQL, then the
+same JSON functions) took 6.2 s instead of 4.1 s for 40 days of tickets at
+scale 10 on 2 cores.
 
 Result: temp table ``_records(_file_id, _line, _end_line, _raw, _parse_rule, _parse_detail, <col>, <col>__jtype ...)``
 (``_end_line`` is ``_line``: a record is one line).

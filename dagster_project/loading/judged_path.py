@@ -3,12 +3,13 @@
 Every file the fast path (``fast_path``) cannot take goes here: a file with
 a whole-file fault (its name, its encoding, its header) has each data line
 quarantined under that rule; the others are read and judged in batches of
-files sharing a CSV header, a few SQL statements per batch whatever its
-number of files (``physical_lines``, ``csv_records`` / ``jsonl_records``,
-``rules``). Every record goes to ``<scratch>.judged_records`` with its
-physical line, raw text (for the quarantined ones) and every rule it breaks;
-each batch's temporary tables are dropped as soon as it is done, so memory
-follows the batch, not the number of files.
+files sharing a CSV header, a few SQL statements per batch, plus a pass of
+Python's csv reader over each CSV file that is not one record per line
+(``physical_lines``, ``csv_records`` / ``jsonl_records``, ``rules``). Every
+record goes to ``<scratch>.judged_records`` with its physical line, raw text
+(for the quarantined ones) and every rule it breaks; each batch's temporary
+tables are dropped as soon as it is done, so memory follows the batch, not
+the number of files.
 
 The loader runs this on a connection of its own, outside its replace
 transaction (temporary tables made inside a transaction are kept until it

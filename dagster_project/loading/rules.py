@@ -33,7 +33,6 @@ RULES: dict[str, str] = {
     "duplicate_key_in_file": "the key occurs more than once in this file (every such row is quarantined)",
 }
 
-# ISO-8601 date-time; the offset is what the contract insists on.
 # An ISO-8601 date-time with or without an offset (tests/test_loading.py holds the two stricter forms).
 ISO_ANY_OFFSET = (
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|z|[+-][0-9]{2}(:?[0-9]{2})?)?$"
