@@ -73,7 +73,7 @@ def test_a_settle_time_that_is_not_a_number_of_minutes_is_refused(value: str) ->
 
 def test_a_relative_warehouse_path_in_the_environment_is_refused() -> None:
     # dbt (working in dbt_project/) and Dagster (working anywhere) would open two different files
-    with pytest.raises(ValueError, match="TRUSTQA_DUCKDB_PATH='warehouse/x.duckdb': expected an absolute path"):
+    with pytest.raises(ValueError, match=r"TRUSTQA_DUCKDB_PATH='warehouse/x\.duckdb': expected an absolute path"):
         Settings.from_env({"TRUSTQA_DUCKDB_PATH": "warehouse/x.duckdb"})
 
 
