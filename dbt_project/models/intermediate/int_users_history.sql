@@ -11,7 +11,10 @@
 
 -- Built after the staging model of the same table (an incremental table of
 -- current state per key), so that its quality gates (blocking in Dagster)
--- hold back the history when they fail:
+-- hold back the history when they fail. History needs every version and
+-- staging keeps only the current one, so this model reads raw itself (by
+-- rowid on DuckDB, raw_versions.sql) and declares the edge with dbt's own
+-- documented "forcing dependencies" comment (dbt 1.11 has no config for it):
 -- depends_on: {{ ref('stg_marketplace__users') }}
 
 with
