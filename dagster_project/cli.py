@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from dagster_project.instance import dagster_home, dagster_instance
 from dagster_project.settings import (
-    DBT_PROJECT_DIR,
     PROJECT_ROOT,
     export_to_environment,
     settings,
@@ -223,25 +222,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
     if not config.duckdb_path.exists():
         print(f"trustqa docs: no warehouse at {config.duckdb_path}; run `trustqa materialize` first", file=sys.stderr)
         return 2
-    from dagster_project.dbt_project import dbt_executable
+    from dagster_project.dbt_project import run_dbt_quietly
 
     docs_dir = config.duckdb_path.parent / "dbt_docs"
-    command = [
-        dbt_executable(),
-        "docs",
-        "generate",
-        "--static",
-        "--quiet",
-        "--project-dir",
-        str(DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(DBT_PROJECT_DIR),
-        "--target",
-        config.target,
-        "--target-path",
-        str(docs_dir),
-    ]
-    completed = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+    completed = run_dbt_quietly(["docs", "generate", "--static"], target_path=docs_dir)
     if completed.returncode != 0:
         print(f"trustqa docs: dbt docs generate failed:\n{completed.stdout}{completed.stderr}", file=sys.stderr)
         return 1

@@ -59,6 +59,18 @@ def parse_inputs_fingerprint(target: str) -> str:
     return digest.hexdigest()
 
 
+def run_dbt_quietly(command: list[str], target_path: str | Path) -> subprocess.CompletedProcess:
+    """``dbt <command> --quiet`` on this project and the configured target, artifacts in ``target_path``."""
+    project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+    target = ["--target", settings().target, "--target-path", str(target_path)]
+    return subprocess.run(
+        [dbt_executable(), *command, "--quiet", *project, *target],
+        cwd=DBT_PROJECT_DIR,
+        capture_output=True,
+        text=True,
+    )
+
+
 def prepare_manifest(force: bool = False) -> None:
     """Parse the dbt project into ``target/manifest.json`` (what the assets are built from).
 
@@ -85,20 +97,7 @@ def prepare_manifest(force: bool = False) -> None:
             partial = target_dir / "partial_parse.msgpack"
             if partial.exists():
                 shutil.copy2(partial, scratch)
-            command = [
-                dbt_executable(),
-                "parse",
-                "--quiet",
-                "--project-dir",
-                str(DBT_PROJECT_DIR),
-                "--profiles-dir",
-                str(DBT_PROJECT_DIR),
-                "--target",
-                settings().target,
-                "--target-path",
-                scratch,
-            ]
-            completed = subprocess.run(command, cwd=DBT_PROJECT_DIR, capture_output=True, text=True)
+            completed = run_dbt_quietly(["parse"], target_path=scratch)
             if completed.returncode != 0:
                 raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
             for name in PARSE_ARTIFACTS:
