@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from dagster_project.instance import dagster_home, dagster_instance
 from dagster_project.settings import (
     PROJECT_ROOT,
-    export_to_environment,
+    process_environment,
     settings,
     settings_with_paths,
     snowflake_settings,
@@ -24,12 +24,6 @@ from dagster_project.settings import (
 
 if TYPE_CHECKING:
     import pandas
-
-
-def _point_env(exports: str | None, warehouse: str | None) -> None:
-    """CLI flags win over the environment, for this process and the dbt it starts."""
-    if exports or warehouse:
-        export_to_environment(settings_with_paths(exports, warehouse))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -97,23 +91,21 @@ def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
-    _point_env(args.exports, args.warehouse)
-    config = settings()
+    config = settings_with_paths(args.exports, args.warehouse)  # the flags win over the environment
     from dagster_project.dbt_project import prepare_manifest
     from dagster_project.pipeline import PipelineError, run_nightly
     from dagster_project.publishing.publish import read_publication_info
     from dagster_project.summary import table_counts
 
-    prepare_manifest()
+    prepare_manifest(config=config)
     log_path = config.duckdb_path.parent / "last_run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     print(f"materializing every asset for the export days in {config.exports_dir} ...", flush=True)
     try:
         day_range = _day_range(args)
         with _run_log(log_path, args.verbose):
-            outcome = run_nightly(
-                config.exports_dir, dagster_instance(), "DEBUG" if args.verbose else "WARNING", day_range
-            )
+            level = "DEBUG" if args.verbose else "WARNING"
+            outcome = run_nightly(config.exports_dir, dagster_instance(), level, day_range, config=config)
     except PipelineError as exc:
         print(f"trustqa materialize: {exc}", file=sys.stderr)
         return 2
@@ -217,15 +209,14 @@ def _aligned_table(frame: pandas.DataFrame) -> str:
 
 def cmd_docs(args: argparse.Namespace) -> int:
     """Build the dbt docs site (models, columns, lineage, catalog) beside the GX Data Docs; print both paths."""
-    _point_env(None, args.warehouse)
-    config = settings()
+    config = settings_with_paths(None, args.warehouse)
     if not config.duckdb_path.exists():
         print(f"trustqa docs: no warehouse at {config.duckdb_path}; run `trustqa materialize` first", file=sys.stderr)
         return 2
     from dagster_project.dbt_project import run_dbt_quietly
 
     docs_dir = config.duckdb_path.parent / "dbt_docs"
-    completed = run_dbt_quietly(["docs", "generate", "--static"], target_path=docs_dir)
+    completed = run_dbt_quietly(["docs", "generate", "--static"], target_path=docs_dir, config=config)
     if completed.returncode != 0:
         print(f"trustqa docs: dbt docs generate failed:\n{completed.stdout}{completed.stderr}", file=sys.stderr)
         return 1
@@ -250,16 +241,17 @@ def _build_data_docs(config) -> Path:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    _point_env(args.exports, args.warehouse)
-    home = dagster_home()
+    config = settings_with_paths(args.exports, args.warehouse)
+    home = dagster_home(config)
     from dagster_project.dbt_project import prepare_manifest
 
-    prepare_manifest()
+    prepare_manifest(config=config)
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(args.port)]
+    # The code location (a process dagster dev starts) reads its settings from this environment: the flags' ones.
+    env = process_environment({**config.environment(), "DAGSTER_HOME": str(home)})
     # dagster dev re-parses the dbt project with the `dbt` it finds on PATH: the one beside this Python.
-    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    env = {**os.environ, "DAGSTER_HOME": str(home), "PATH": path}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     print(f"starting the Dagster UI on http://127.0.0.1:{args.port} (Ctrl-C stops it)")
     return subprocess.call(command, cwd=PROJECT_ROOT, env=env)
 

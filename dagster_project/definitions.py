@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-import dagster as dg
-
-from dagster_project.defs.automation import exports_sensor, nightly_schedule
-from dagster_project.defs.dbt_assets import dbt_asset_definitions, dbt_step_of
-from dagster_project.defs.gate_checks import build_all_gate_checks
-from dagster_project.defs.jobs import nightly_job
-from dagster_project.defs.publish_asset import published_marts
-from dagster_project.defs.raw_assets import raw_assets
-from dagster_project.defs.resources import build_resources
+from dagster_project.defs.build import build_definitions
 from dagster_project.settings import settings
 
-defs = dg.Definitions(
-    # the analysts' DuckDB copy; on Snowflake analysts query the marts schema with their role
-    assets=[*raw_assets, *dbt_asset_definitions, *([published_marts] if settings().target == "duckdb" else [])],
-    asset_checks=build_all_gate_checks(dbt_step_of),
-    jobs=[nightly_job],
-    schedules=[nightly_schedule],
-    sensors=[exports_sensor],
-    resources=build_resources(),
-)
+defs = build_definitions(settings())

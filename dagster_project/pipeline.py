@@ -10,6 +10,7 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from dagster_project.loading.export_files import export_days
+from dagster_project.settings import Settings, settings
 
 
 class PipelineError(RuntimeError):
@@ -61,11 +62,12 @@ def run_nightly(
     instance: dg.DagsterInstance,
     log_level: str = "WARNING",
     day_range: tuple[dt.date, dt.date] | None = None,
+    config: Settings | None = None,
 ) -> RunOutcome:
     """Materialise every asset for a range of export days (default: every day found in ``exports_dir``).
 
-    The environment (``TRUSTQA_EXPORTS_DIR``, ``TRUSTQA_DUCKDB_PATH``) must
-    already point at the folder and warehouse: Dagster definitions read it.
+    The definitions are built from ``config`` (default: the process's
+    settings), whose exports folder should be ``exports_dir``.
     A given range is loaded as is: a day without files loads no rows.
     """
     if day_range is not None:
@@ -78,7 +80,7 @@ def run_nightly(
         raise PipelineError(
             f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)"
         )
-    from dagster_project.definitions import defs
+    from dagster_project.defs.build import build_definitions
     from dagster_project.defs.jobs import NIGHTLY_JOB_NAME
     from dagster_project.defs.partitions import daily_exports
 
@@ -90,7 +92,7 @@ def run_nightly(
             f"export day(s) {', '.join(outside)} outside the daily partitions "
             f"({daily_exports.start.date()} to today); set TRUSTQA_PARTITIONS_START earlier"
         )
-    job = defs.resolve_job_def(NIGHTLY_JOB_NAME)
+    job = build_definitions(config or settings()).resolve_job_def(NIGHTLY_JOB_NAME)
     result = job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,

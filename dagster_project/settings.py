@@ -1,15 +1,19 @@
 """Configuration in one place: every environment variable the Python code reads is read here.
 
-The dbt profile (``dbt_project/profiles.yml``) reads the same variables, so
-Dagster, dbt and the CLI always agree on where the exports and the warehouse
-are and which target is in use. ``docs/operations.md`` has the table of
-variables and their defaults.
+:meth:`Settings.from_env` turns a mapping (default: the process environment)
+into typed settings and refuses a bad value with the variable's name;
+``SNOWFLAKE_*`` are a section of their own
+(:class:`dagster_project.snowflake.settings.SnowflakeSettings`), read by
+:func:`snowflake_settings`. ``docs/operations.md`` has the table of
+variables, their defaults and meanings (and those only dbt reads).
 
-One function writes the process environment, :func:`export_to_environment`,
-for the CLI's flags: dagster-dbt hands dbt only the process environment
-(``DbtCliResource.cli`` builds the dbt subprocess's ``env`` from
-``os.environ`` and takes no mapping), and the profile reads the warehouse
-path from it.
+Nothing writes the process environment. Settings travel as objects: the CLI's
+flags make a :class:`Settings` (:func:`settings_with_paths`) that is passed to
+the Dagster definitions and resources it builds; a process trustqa starts is
+given its environment explicitly: dbt gets the variables its profile reads
+(:meth:`Settings.dbt_environment`, ``dbt_project/profiles.yml``), ``dagster
+dev`` every setting (:meth:`Settings.environment`), on top of this process's
+environment (:func:`process_environment`).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """The settings in ``env`` (default: the process environment); a bad value raises, naming its variable."""
         env = os.environ if env is None else env
         target = env.get("TRUSTQA_TARGET", "duckdb")
         if target not in TARGETS:
@@ -105,8 +110,32 @@ class Settings:
         """DuckDB connection settings shared by every warehouse connection."""
         return {"memory_limit": self.duckdb_memory_limit}
 
+    def dbt_environment(self) -> dict[str, str]:
+        """The settings dbt's profile reads too (``env_var`` in ``dbt_project/profiles.yml``), as resolved here."""
+        return {
+            "TRUSTQA_TARGET": self.target,
+            "TRUSTQA_DUCKDB_PATH": str(self.duckdb_path),
+            "TRUSTQA_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+        }
+
+    def environment(self) -> dict[str, str]:
+        """Every setting as the variable that carries it: ``Settings.from_env(s.environment()) == s``."""
+        return {
+            **self.dbt_environment(),
+            "TRUSTQA_EXPORTS_DIR": str(self.exports_dir),
+            "TRUSTQA_PARTITIONS_START": self.partitions_start,
+            "TRUSTQA_DATA_DOCS_DIR": str(self.data_docs_dir),
+            "TRUSTQA_PUBLISHED_PATH": str(self.published_path),
+            "TRUSTQA_LATE_DATA_LOOKBACK_DAYS": str(self.late_data_lookback_days),
+            "DAGSTER_HOME": str(self.dagster_home),
+            "TRUSTQA_SCHEDULE_CRON": self.schedule_cron,
+            "TRUSTQA_SENSOR_SETTLE_MINUTES": str(self.sensor_settle_minutes),
+            **({"DBT_LOG_LEVEL_FILE": self.dbt_log_level_file} if self.dbt_log_level_file else {}),
+        }
+
 
 def settings() -> Settings:
+    """The settings of the process environment."""
     return Settings.from_env()
 
 
@@ -130,15 +159,11 @@ def snowflake_settings() -> SnowflakeSettings:
     return SnowflakeSettings.from_env(os.environ)
 
 
-def dbt_environment() -> dict[str, str]:
-    """The variables the dbt project reads (a parse of the project depends on their values)."""
-    return {name: value for name, value in os.environ.items() if name.startswith(DBT_ENV_PREFIXES)}
+def process_environment(variables: Mapping[str, str]) -> dict[str, str]:
+    """The environment of a process trustqa starts: this process's, with ``variables`` set (a new mapping)."""
+    return {**os.environ, **variables}
 
 
-def export_to_environment(config: Settings) -> None:
-    """Make the CLI's exports folder and warehouse those of everything this process starts or builds.
-
-    The one write to ``os.environ``: see the module docstring (dbt receives only the process environment).
-    """
-    os.environ["TRUSTQA_EXPORTS_DIR"] = str(config.exports_dir)
-    os.environ["TRUSTQA_DUCKDB_PATH"] = str(config.duckdb_path)
+def dbt_variables(environment: Mapping[str, str]) -> dict[str, str]:
+    """The variables of ``environment`` the dbt project may read (a parse of the project depends on their values)."""
+    return {name: value for name, value in environment.items() if name.startswith(DBT_ENV_PREFIXES)}

@@ -139,11 +139,11 @@ def test_empty_range_is_refused(tmp_path: Path) -> None:
         run_nightly(tmp_path, dg.DagsterInstance.ephemeral(), day_range=(D2, D1))
 
 
-def test_instance_runs_one_writer_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_instance_runs_one_writer_at_a_time(tmp_path: Path) -> None:
     from dagster_project.instance import dagster_home
+    from dagster_project.settings import Settings
 
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
-    dagster_home()
+    dagster_home(Settings.from_env({"DAGSTER_HOME": str(tmp_path)}))
     instance = dg.DagsterInstance.from_config(str(tmp_path))
     try:
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1

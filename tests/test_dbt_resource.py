@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtCliResource
 
 from dagster_project.dbt_project import dbt_executable, dbt_project
 from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_core_version, dbt_global_flags
 from dagster_project.defs.resources import build_resources
+from dagster_project.settings import Settings
 
 
 def test_the_version_is_the_one_dbt_reports_without_running_it(monkeypatch) -> None:
@@ -33,9 +37,36 @@ def test_no_adapter_is_built_in_the_dagster_process() -> None:
     assert resource._initialize_dbt_core_adapter(["build"]) is None
 
 
-def test_the_pipeline_uses_it_with_the_file_log_at_info_unless_told_otherwise() -> None:
-    dbt = build_resources()["dbt"]
+def test_the_pipeline_uses_it_with_the_file_log_at_info_unless_told_otherwise(tmp_path) -> None:
+    config = Settings.from_env({"TRUSTQA_DUCKDB_PATH": str(tmp_path / "w.duckdb")})
+    dbt = build_resources(config)["dbt"]
     assert isinstance(dbt, TrustqaDbtCliResource)
-    assert dbt.dbt_executable == str(Path(sys.executable).with_name("dbt"))
+    assert dbt.command_prefix == [
+        shutil.which("env"),
+        "TRUSTQA_DUCKDB_MEMORY_LIMIT=4GB",
+        f"TRUSTQA_DUCKDB_PATH={tmp_path / 'w.duckdb'}",
+        "TRUSTQA_TARGET=duckdb",
+        str(Path(sys.executable).with_name("dbt")),
+        "--log-level-file",
+        "info",
+    ]
     assert dbt_global_flags(None) == ["--log-level-file", "info"]
     assert dbt_global_flags("debug") == []
+
+
+@pytest.mark.slow
+def test_dbt_runs_with_the_settings_of_the_resource_not_of_the_process(tmp_path, monkeypatch) -> None:
+    """The profile reads the warehouse path and memory limit that the resource was built with."""
+    monkeypatch.setenv("TRUSTQA_DUCKDB_MEMORY_LIMIT", "2GB")
+    monkeypatch.setenv("TRUSTQA_DUCKDB_PATH", str(tmp_path / "from_the_process.duckdb"))
+    config = Settings.from_env(
+        {"TRUSTQA_DUCKDB_PATH": str(tmp_path / "from_the_settings.duckdb"), "TRUSTQA_DUCKDB_MEMORY_LIMIT": "1GB"}
+    )
+    dbt = build_resources(config)["dbt"]
+    show = ["show", "--inline", "select current_setting('memory_limit') as memory_limit", "--output", "json"]
+    invocation = dbt.cli(show, target_path=tmp_path / "target")
+    shown = [e.raw_event for e in invocation.stream_raw_events()]
+    assert invocation.is_successful()
+    assert "953.6 MiB" in json.dumps(shown)  # DuckDB reports 1GB so; 2GB would be 1.8 GiB
+    assert (tmp_path / "from_the_settings.duckdb").exists()
+    assert not (tmp_path / "from_the_process.duckdb").exists()

@@ -211,3 +211,22 @@ def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
     assert "staging_gates" in upstream["trustqa_dbt_incremental"]
     assert "trustqa_dbt_incremental" in upstream["trustqa_dbt_tables"]  # the marts read the histories
     assert {"marts_gates__incremental", "marts_gates__tables"} <= upstream["published__marts"]
+
+
+def test_the_definitions_are_built_from_the_settings_they_are_given(tmp_path, dbt_manifest):
+    """The code location's definitions are those of the process's settings; another Settings gives its own."""
+    from dagster_project.definitions import defs
+    from dagster_project.defs.build import build_definitions
+    from dagster_project.settings import Settings, settings
+
+    assert build_definitions(settings()).resolve_asset_graph().get_all_asset_keys() == (
+        defs.resolve_asset_graph().get_all_asset_keys()
+    )
+    on_duckdb = build_definitions(Settings.from_env({"TRUSTQA_DUCKDB_PATH": str(tmp_path / "w.duckdb")}))
+    on_snowflake = build_definitions(Settings.from_env({"TRUSTQA_TARGET": "snowflake"}))
+    published = key("published", "marts")
+    duckdb_keys = on_duckdb.resolve_asset_graph().get_all_asset_keys()
+    assert published in duckdb_keys  # the analysts' DuckDB copy; on Snowflake they query the marts schema
+    assert on_snowflake.resolve_asset_graph().get_all_asset_keys() == duckdb_keys - {published}
+    assert on_duckdb.resources["warehouse"].duckdb_path == str(tmp_path / "w.duckdb")
+    assert on_snowflake.resources["warehouse"].target == "snowflake"

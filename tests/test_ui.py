@@ -3,9 +3,10 @@
 One ``dagster-webserver`` per module, on a free loopback port, built from the
 parsed dbt manifest (no warehouse needed). The GraphQL tests read the asset
 graph and the checks the UI is drawn from; the browser tests open the lineage
-pages in Debian's Chromium (installed by the test setup when missing, driven by
-Playwright without any browser download) and follow the drawn edges from the
-raw ``orders`` file to the risk mart. Screenshots go to ``tests/output/ui/``.
+pages in Debian's Chromium (set up by ``make test``, ``make browser``; without
+it they skip, saying why), driven by Playwright without any browser download,
+and follow the drawn edges from the raw ``orders`` file to the risk mart.
+Screenshots go to ``tests/output/ui/``.
 """
 
 from __future__ import annotations
@@ -167,10 +168,9 @@ def chromium() -> Path:
 
 @pytest.fixture(scope="module")
 def browser(chromium, tmp_path_factory):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed: `make test` installs the dev tools (requirements-dev.lock)")
+    # a dev dependency like pytest (requirements-dev.lock): missing means a broken install, not a skip
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             tmp_path_factory.mktemp("chromium_profile"),  # an empty profile

@@ -14,10 +14,17 @@ each of these per dbt step (three steps per run). trustqa needs neither:
 
 Both overrides replace private members of the pinned dagster-dbt
 (``requirements.lock``); tests/test_dbt_resource.py checks they still apply.
+
+dbt also gets its settings explicitly (:meth:`TrustqaDbtCliResource.with_env`):
+the stock ``cli`` gives the dbt subprocess a copy of this process's
+environment and takes no mapping of its own, so dbt is started through POSIX
+``env``, with public fields only: ``env NAME=value ... <dbt> <flags> <args>``.
 """
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.metadata import version as installed_version
 from typing import Any
@@ -51,3 +58,29 @@ class TrustqaDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:  # stock: loads every macro of the project
         return None
+
+    @classmethod
+    def with_env(
+        cls, env: Mapping[str, str], *, dbt_executable: str, global_config_flags: Sequence[str] = (), **fields: Any
+    ) -> TrustqaDbtCliResource:
+        """The resource whose dbt runs with ``env`` set on top of this process's environment.
+
+        ``dbt_executable`` becomes ``env`` and ``global_config_flags`` the
+        assignments, then the dbt executable and its flags: every dbt command
+        is ``env NAME=value ... <dbt_executable> <global_config_flags> <args>``
+        (and dagster-dbt's log of the command shows the values dbt ran with).
+        """
+        launcher = shutil.which("env")
+        if launcher is None:  # every POSIX system has it; trustqa needs POSIX anyway (fcntl)
+            raise RuntimeError("no `env` on PATH: dbt cannot be given its environment")
+        assignments = [f"{name}={value}" for name, value in sorted(env.items())]
+        return cls(
+            dbt_executable=launcher,
+            global_config_flags=[*assignments, dbt_executable, *global_config_flags],
+            **fields,
+        )
+
+    @property
+    def command_prefix(self) -> list[str]:
+        """What every dbt command of this resource starts with (its arguments follow)."""
+        return [self.dbt_executable, *self.global_config_flags]

@@ -12,7 +12,7 @@ import duckdb
 from dagster_project.dbt_project import dbt_executable, dbt_project
 from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_global_flags
 from dagster_project.loading.loader import connect
-from dagster_project.settings import settings
+from dagster_project.settings import Settings, settings
 
 # Every asset that writes the DuckDB file runs in this pool (limit 1: one writer).
 WAREHOUSE_POOL = "trustqa_warehouse"
@@ -41,8 +41,9 @@ class WarehouseResource(dg.ConfigurableResource):
             con.close()
 
 
-def build_resources() -> dict[str, object]:
-    config = settings()
+def build_resources(config: Settings | None = None) -> dict[str, object]:
+    """The resources for ``config`` (default: the process's settings); dbt gets the settings its profile reads."""
+    config = config or settings()
     return {
         "warehouse": WarehouseResource(
             duckdb_path=str(config.duckdb_path),
@@ -51,7 +52,8 @@ def build_resources() -> dict[str, object]:
             published_path=str(config.published_path),
             target=config.target,
         ),
-        "dbt": TrustqaDbtCliResource(
+        "dbt": TrustqaDbtCliResource.with_env(
+            config.dbt_environment(),
             project_dir=dbt_project,
             dbt_executable=dbt_executable(),
             global_config_flags=dbt_global_flags(config.dbt_log_level_file),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dagster_project.settings import settings
+from dagster_project.settings import Settings, settings
 
 MANAGED_MARKER = "# managed by trustqa"
 # What older trustqa versions and the UI test wrote: replaced like a managed file.
@@ -48,16 +48,18 @@ schedule_storage:
 """
 
 
-def dagster_home() -> Path:
-    """``DAGSTER_HOME`` (default ``.dagster_home``), its ``dagster.yaml`` written unless the user took it over."""
-    home = settings().dagster_home
+def dagster_home(config: Settings | None = None) -> Path:
+    """``DAGSTER_HOME`` of ``config`` (default: the process's settings; unset: ``.dagster_home``), its
+    ``dagster.yaml`` written unless the user took it over. Nothing is written to the environment: the
+    instance is opened from this folder (:func:`dagster_instance`)."""
+    home = (config or settings()).dagster_home
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    current = config.read_text(encoding="utf-8") if config.exists() else None
+    instance_yaml = home / "dagster.yaml"
+    current = instance_yaml.read_text(encoding="utf-8") if instance_yaml.exists() else None
     if current is None or current.startswith(MANAGED_MARKER) or current in _REPLACEABLE:
         wanted = managed_instance_yaml(home)
         if current != wanted:
-            config.write_text(wanted, encoding="utf-8")
+            instance_yaml.write_text(wanted, encoding="utf-8")
     return home
 
 
