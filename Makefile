@@ -13,8 +13,8 @@ DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type
 run: $(STAMP) $(MANIFEST)
 	$(BIN)/trustqa materialize --exports seeds --warehouse warehouse/trustqa.duckdb
 
-## test: lint, then the whole test suite (installs the dev tools and the browser for the UI tests first)
-test: lint browser $(MANIFEST)
+## test: install the dev tools (requirements-dev.lock), set up the browser, lint, then the whole test suite
+test: $(DEV_STAMP) browser lint $(MANIFEST)
 	$(BIN)/python -m pytest
 
 ## lint: ruff (lint and format) on the Python, sqlfluff on the dbt SQL; fails on any finding
