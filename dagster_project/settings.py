@@ -43,6 +43,10 @@ DEFAULT_DAGSTER_HOME = PROJECT_ROOT / ".dagster_home"
 # The nightly schedule (UTC) and the quiet time after which a partial export day counts as complete.
 DEFAULT_SCHEDULE_CRON = "0 3 * * *"
 DEFAULT_SENSOR_SETTLE_MINUTES = 30.0
+# `trustqa query`: a statement running longer than this is interrupted.
+DEFAULT_QUERY_TIMEOUT_SECONDS = 60.0
+# Rows naming a user, order, ticket or agent not (yet) known: a warning below this share of a batch, blocking above.
+DEFAULT_MAX_UNKNOWN_REFERENCE_SHARE = 0.05
 # Variables the dbt project reads (profiles.yml and dbt_project.yml use env_var on these): a parse depends on them.
 DBT_ENV_PREFIXES = ("TRUSTQA_", "SNOWFLAKE_", "DBT_")
 
@@ -62,6 +66,8 @@ class Settings:
     sensor_settle_minutes: float = DEFAULT_SENSOR_SETTLE_MINUTES
     # dbt's own variable; unset means trustqa asks dbt for an info-level file log
     dbt_log_level_file: str | None = None
+    query_timeout_seconds: float = DEFAULT_QUERY_TIMEOUT_SECONDS
+    max_unknown_reference_share: float = DEFAULT_MAX_UNKNOWN_REFERENCE_SHARE
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,6 +86,17 @@ class Settings:
             settle_minutes = -1.0
         if not settle_minutes >= 0:
             raise ValueError(f"TRUSTQA_SENSOR_SETTLE_MINUTES={settle!r}: expected a number of minutes >= 0")
+        query_timeout = _number(env, "TRUSTQA_QUERY_TIMEOUT_SECONDS", DEFAULT_QUERY_TIMEOUT_SECONDS)
+        if not query_timeout > 0:
+            raise ValueError(
+                f"TRUSTQA_QUERY_TIMEOUT_SECONDS={env['TRUSTQA_QUERY_TIMEOUT_SECONDS']!r}: expected a number of seconds > 0"
+            )
+        unknown_share = _number(env, "TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE", DEFAULT_MAX_UNKNOWN_REFERENCE_SHARE)
+        if not 0 <= unknown_share <= 1:
+            raise ValueError(
+                f"TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE={env['TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE']!r}: "
+                "expected a share between 0 and 1"
+            )
         duckdb_path = Path(env.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
         if not duckdb_path.is_absolute():
             # dbt would resolve it against dbt_project/ (its working directory), this process against its own
@@ -104,6 +121,8 @@ class Settings:
             schedule_cron=env.get("TRUSTQA_SCHEDULE_CRON", DEFAULT_SCHEDULE_CRON),
             sensor_settle_minutes=settle_minutes,
             dbt_log_level_file=env.get("DBT_LOG_LEVEL_FILE") or None,
+            query_timeout_seconds=query_timeout,
+            max_unknown_reference_share=unknown_share,
         )
 
     def duckdb_config(self) -> dict[str, str]:
@@ -130,8 +149,18 @@ class Settings:
             "DAGSTER_HOME": str(self.dagster_home),
             "TRUSTQA_SCHEDULE_CRON": self.schedule_cron,
             "TRUSTQA_SENSOR_SETTLE_MINUTES": str(self.sensor_settle_minutes),
+            "TRUSTQA_QUERY_TIMEOUT_SECONDS": str(self.query_timeout_seconds),
+            "TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE": str(self.max_unknown_reference_share),
             **({"DBT_LOG_LEVEL_FILE": self.dbt_log_level_file} if self.dbt_log_level_file else {}),
         }
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """``env[name]`` as a number (``default`` when unset); NaN when it is not one (refused by the caller)."""
+    try:
+        return float(env.get(name, default))
+    except ValueError:
+        return float("nan")
 
 
 def settings() -> Settings:

@@ -313,3 +313,28 @@ def test_materialize_in_process_hands_its_flags_to_dagster_and_dbt_without_the_e
     assert marts["fct_appeal_outcomes_daily"] >= 0 and len(marts) > 5  # dbt built the marts in this file
     assert (warehouse.parent / "trustqa_marts.duckdb").exists()  # published beside the flag's warehouse
     assert (warehouse.parent / "data_docs" / "index.html").exists()
+
+
+def test_query_timeout_and_unknown_reference_share_defaults_and_overrides() -> None:
+    assert (Settings.from_env({}).query_timeout_seconds, Settings.from_env({}).max_unknown_reference_share) == (
+        60.0,
+        0.05,
+    )
+    config = Settings.from_env({"TRUSTQA_QUERY_TIMEOUT_SECONDS": "2.5", "TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE": "0"})
+    assert (config.query_timeout_seconds, config.max_unknown_reference_share) == (2.5, 0.0)
+    assert Settings.from_env(config.environment()) == config
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TRUSTQA_QUERY_TIMEOUT_SECONDS", "0"),
+        ("TRUSTQA_QUERY_TIMEOUT_SECONDS", "soon"),
+        ("TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE", "1.5"),
+        ("TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE", "-0.1"),
+        ("TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE", "some"),
+    ],
+)
+def test_a_bad_query_timeout_or_unknown_reference_share_is_refused(name: str, value: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        Settings.from_env({name: value})
