@@ -21,6 +21,23 @@ few days of the 14-million-row risk-feature mart instead of copying all of it.
 A mart whose columns changed, a mart new to the publication, or a last
 publication that cannot be opened is copied whole, as the first publication
 is; marts that no longer exist are dropped.
+
+The new file is written as a scratch file next to the publication,
+``.<published name>.publishing-<pid>`` (and its ``.wal``), named by the
+publishing process. A publication that fails removes its scratch file; one
+whose process was killed cannot, so every publication first removes the
+scratch files of processes that are gone: those whose pid is not alive on
+this host (``os.kill(pid, 0)`` raises ``ProcessLookupError``; a
+``PermissionError`` means the process exists under another user, so it is
+alive). Scratch files of live processes are kept: another publication may be
+writing them. (A dead publisher's pid reused by an unrelated process keeps its
+scratch file until that process ends too; the warehouse directory belongs to
+one host, as the warehouse's writer lock does.)
+
+The published file is made readable by everyone (mode 0644) before it
+replaces the last publication, whatever the process umask: it is the
+analysts' file and holds only the marts (no raw data, no personal data),
+while the warehouse itself, which holds the raw exports, is kept owner-only.
 """
 
 from __future__ import annotations
@@ -38,6 +55,8 @@ INFO_TABLE = "publication.info"
 # A mart with one of these columns is compared and replaced per value of the first one present.
 DAY_COLUMNS = ("as_of_day", "day")
 KEPT, COPIED = "kept", "copied"
+PUBLISHED_MODE = 0o644  # analysts (the owner's group and others) read the publication
+SCRATCH_MARK = ".publishing-"
 
 
 @dataclass(frozen=True)
@@ -50,7 +69,35 @@ class Publication:
 
 
 def _scratch_path(published: Path) -> Path:
-    return published.with_name(f".{published.name}.publishing-{os.getpid()}")
+    return published.with_name(f".{published.name}{SCRATCH_MARK}{os.getpid()}")
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host (signal 0 checks without signalling)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
+
+
+def remove_stale_scratch_files(published: Path) -> list[Path]:
+    """Remove the scratch files (and their WALs) of this publication left by processes that are gone,
+    and this process's own leftovers; keep those of live processes. Returns what was removed."""
+    prefix = f".{published.name}{SCRATCH_MARK}"
+    removed = []
+    for path in sorted(published.parent.glob(f"{prefix}*")):
+        pid_text = path.name.removeprefix(prefix).removesuffix(".wal")
+        if not pid_text.isdigit():
+            continue  # not a scratch file of ours
+        pid = int(pid_text)
+        if pid != os.getpid() and pid > 0 and _process_alive(pid):
+            continue
+        path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def publish_marts(con: duckdb.DuckDBPyConnection, published: Path, run_id: str = "") -> Publication:
@@ -58,8 +105,7 @@ def publish_marts(con: duckdb.DuckDBPyConnection, published: Path, run_id: str =
     writing only what changed since the last publication (see the module)."""
     published.parent.mkdir(parents=True, exist_ok=True)
     scratch = _scratch_path(published)
-    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+    remove_stale_scratch_files(published)  # a killed publication's, and this process's own leftovers
     published_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     tables = [
         (schema, name)
@@ -91,9 +137,12 @@ def publish_marts(con: duckdb.DuckDBPyConnection, published: Path, run_id: str =
         con.execute("checkpoint publishing")
     except BaseException:
         con.execute("detach publishing")
-        scratch.unlink(missing_ok=True)
+        for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+            leftover.unlink(missing_ok=True)
         raise
     con.execute("detach publishing")
+    # readable by the analysts whatever the umask, set before the rename so the new file never appears without it
+    os.chmod(scratch, PUBLISHED_MODE)
     os.replace(scratch, published)
     return Publication(published, counts, changes, published_at, as_of)
 
