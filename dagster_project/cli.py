@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
+import traceback
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from dagster_project.instance import dagster_home, dagster_instance
 from dagster_project.settings import (
     PROJECT_ROOT,
+    SettingsError,
     process_environment,
     settings,
     settings_with_paths,
@@ -23,7 +25,7 @@ from dagster_project.settings import (
 )
 
 if TYPE_CHECKING:
-    import pandas
+    pass
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -90,26 +92,78 @@ def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
     return None
 
 
+# Exit codes of `trustqa materialize` (docs/recovery.md).
+EXIT_RUN_FAILED, EXIT_REFUSED, EXIT_WAREHOUSE_BUSY, EXIT_INTERRUPTED = 1, 2, 3, 130
+
+
 def cmd_materialize(args: argparse.Namespace) -> int:
     config = settings_with_paths(args.exports, args.warehouse)  # the flags win over the environment
+    from dagster_project.pipeline import PipelineError
+    from dagster_project.runs.interrupts import sigterm_as_interrupt
+    from dagster_project.runs.preflight import PreflightError, describe_os_error, ensure_warehouse_folder
+    from dagster_project.runs.warehouse_lock import WarehouseBusy, hold_warehouse
+
+    try:
+        day_range = _day_range(args)
+        ensure_warehouse_folder(config.duckdb_path)
+        with sigterm_as_interrupt(), hold_warehouse(config.duckdb_path):
+            outcome = _checked_run(config, day_range, args.verbose)
+    except WarehouseBusy as exc:
+        print(f"trustqa materialize: refused: {exc}", file=sys.stderr)
+        return EXIT_WAREHOUSE_BUSY
+    except (PipelineError, PreflightError) as exc:
+        print(f"trustqa materialize: {exc}; nothing was run", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print(
+            "trustqa materialize: interrupted; a step that was running is marked failed and the published marts "
+            "are unchanged: run the same command again to finish (docs/recovery.md)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
+    except OSError as exc:
+        print(f"trustqa materialize: {describe_os_error(exc)}; nothing was published", file=sys.stderr)
+        return EXIT_REFUSED
+    try:
+        _print_summary(config, outcome)
+    except Exception as exc:  # the summary is a report: a failure in it must not hide how the run ended
+        print(f"trustqa materialize: (the summary could not be printed: {type(exc).__name__}: {exc})", file=sys.stderr)
+    return _report_outcome(outcome)
+
+
+def _checked_run(config, day_range, verbose: bool):
+    """With the warehouse's lock held: the checks, recovery of dead runs, the wait for the pool, then the run."""
     from dagster_project.dbt_project import prepare_manifest
-    from dagster_project.pipeline import PipelineError, run_nightly
+    from dagster_project.defs.resources import WAREHOUSE_POOL
+    from dagster_project.pipeline import run_nightly
+    from dagster_project.runs.pool_wait import wait_for_pool
+    from dagster_project.runs.preflight import check_duckdb_file, check_snowflake_reachable
+    from dagster_project.runs.recovery import recover_dead_runs
+
+    def notify(line: str) -> None:
+        print(f"trustqa materialize: {line}", flush=True)
+
+    check_duckdb_file(config.duckdb_path, "warehouse" if config.target == "duckdb" else "loader scratch", notify)
+    if config.target == "snowflake":
+        check_snowflake_reachable()
+    instance = dagster_instance(config)
+    for line in recover_dead_runs(instance, held_warehouse=config.duckdb_path).lines():
+        notify(line)
+    wait_for_pool(instance, WAREHOUSE_POOL, notify)
+    prepare_manifest(config=config)
+    log_path = config.duckdb_path.parent / "last_run.log"
+    print(f"materializing every asset for the export days in {config.exports_dir} ...", flush=True)
+    with _run_log(log_path, verbose):
+        outcome = run_nightly(config.exports_dir, instance, "DEBUG" if verbose else "WARNING", day_range, config=config)
+    print(f"dbt log of this run: {log_path}")
+    return outcome
+
+
+def _print_summary(config, outcome) -> None:
+    """Where the data is and what the run left: the warehouse, the publication, row counts, gates, checks."""
     from dagster_project.publishing.publish import read_publication_info
     from dagster_project.summary import table_counts
 
-    prepare_manifest(config=config)
-    log_path = config.duckdb_path.parent / "last_run.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    print(f"materializing every asset for the export days in {config.exports_dir} ...", flush=True)
-    try:
-        day_range = _day_range(args)
-        with _run_log(log_path, args.verbose):
-            level = "DEBUG" if args.verbose else "WARNING"
-            outcome = run_nightly(config.exports_dir, dagster_instance(), level, day_range, config=config)
-    except PipelineError as exc:
-        print(f"trustqa materialize: {exc}", file=sys.stderr)
-        return 2
-    print(f"dbt log of this run: {log_path}")
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
     if config.target == "snowflake":
         print(f"warehouse: Snowflake database {snowflake_settings().database} (loader scratch {config.duckdb_path})")
@@ -138,6 +192,10 @@ def cmd_materialize(args: argparse.Namespace) -> int:
     )
     for failed in outcome.checks_failed:
         print(f"  FAILED check {failed}")
+
+
+def _report_outcome(outcome) -> int:
+    """How the run ended, last on the terminal (after the summary), and the exit code."""
     for failure in outcome.failures:
         print(f"  FAILED step {failure}", file=sys.stderr)
     if outcome.blocking_gate_failed:
@@ -148,7 +206,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         )
     if not outcome.success or outcome.checks_failed:
         print("trustqa materialize: the run failed (see above)", file=sys.stderr)
-        return 1
+        return EXIT_RUN_FAILED
     print("run succeeded")
     return 0
 
@@ -166,45 +224,14 @@ def _print_gates(gates: list, docs_dir: Path) -> None:
     print(f"  Data Docs: {docs_dir / 'index.html'}")
 
 
-# An analyst's session: the file read-only, no file system access (no COPY TO, ATTACH or file reads), settings locked.
-QUERY_CONFIG = {"enable_external_access": False, "lock_configuration": True}
-
-
 def cmd_query(args: argparse.Namespace) -> int:
-    import duckdb
+    """One read-only statement on the published marts (or a given file), within the statement timeout."""
+    from dagster_project.analyst_query import run_query
 
     config = settings()
     path = Path(args.warehouse) if args.warehouse else config.published_path
-    if not path.exists():
-        what = "warehouse" if args.warehouse else "published marts"
-        print(f"trustqa query: no {what} at {path}; run `trustqa materialize` first", file=sys.stderr)
-        return 2
-    try:
-        with duckdb.connect(str(path), read_only=True, config=QUERY_CONFIG) as con:
-            cursor = con.execute(args.sql)
-            if cursor.description is None:
-                return 0
-            if args.format == "table":
-                print(_aligned_table(cursor.df()))
-                return 0
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow([d[0] for d in cursor.description])
-            while rows := cursor.fetchmany(10_000):
-                writer.writerows(rows)
-    except duckdb.Error as exc:
-        refused = "read-only" in str(exc) or isinstance(exc, duckdb.PermissionException)
-        kind = "refused (queries are read-only, without file access)" if refused else "failed"
-        print(f"trustqa query: {kind}: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _aligned_table(frame: pandas.DataFrame) -> str:
-    """A result as a table for the terminal: every row, every column, nulls shown as NULL."""
-    if frame.empty:
-        return " ".join(frame.columns) + "\n(0 rows)"
-    text = frame.astype(object).where(frame.notna(), "NULL").to_string(index=False)
-    return f"{text}\n({len(frame)} row{'s' if len(frame) != 1 else ''})"
+    what = "warehouse" if args.warehouse else "published marts"
+    return run_query(path, args.sql, args.format, config.query_timeout_seconds, sys.stdout, sys.stderr, what=what)
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -315,7 +342,20 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        print(f"trustqa {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # never a bare traceback: one paragraph, the traceback kept in a file
+        trace = Path(tempfile.gettempdir()) / f"trustqa-{args.command}-{os.getpid()}.traceback"
+        trace.write_text(traceback.format_exc(), encoding="utf-8")
+        print(
+            f"trustqa {args.command}: unexpected error {type(exc).__name__}: {' '.join(str(exc).split())[:500]} "
+            f"(the traceback is in {trace}; please report it with the command you ran)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

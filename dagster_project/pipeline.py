@@ -92,11 +92,19 @@ def run_nightly(
             f"export day(s) {', '.join(outside)} outside the daily partitions "
             f"({daily_exports.start.date()} to today); set TRUSTQA_PARTITIONS_START earlier"
         )
-    job = build_definitions(config or settings()).resolve_job_def(NIGHTLY_JOB_NAME)
+    from dagster_project.runs.recovery import process_tags
+
+    config = config or settings()
+    job = build_definitions(config).resolve_job_def(NIGHTLY_JOB_NAME)
     result = job.execute_in_process(
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        # the run's process is recorded from its start: a crash before any step is recognised too
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: first,
+            ASSET_PARTITION_RANGE_END_TAG: last,
+            **process_tags(config.duckdb_path),
+        },
         raise_on_error=False,
     )
     outcome = RunOutcome(success=result.success, days=(days[0], days[-1]), run_id=result.run_id)
@@ -104,6 +112,10 @@ def run_nightly(
         if event.is_step_failure:
             error = event.step_failure_data.error
             outcome.failures.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+        elif event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:
+            # e.g. the warehouse's lock held by another run: no step ran, the error says why
+            error = event.engine_event_data.error
+            outcome.failures.append(f"run start: {_root_message(error) if error else event.message}")
     evaluations = result.get_asset_check_evaluations()
     for evaluation in evaluations:
         name = f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}"
@@ -115,3 +127,10 @@ def run_nightly(
             outcome.checks_failed.append(name)
     outcome.gates = gate_rows(evaluations)
     return outcome
+
+
+def _root_message(error) -> str:  # a dagster SerializableErrorInfo
+    """The innermost cause of a Dagster error: the message a person can act on."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()

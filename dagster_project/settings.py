@@ -51,6 +51,10 @@ DEFAULT_MAX_UNKNOWN_REFERENCE_SHARE = 0.05
 DBT_ENV_PREFIXES = ("TRUSTQA_", "SNOWFLAKE_", "DBT_")
 
 
+class SettingsError(ValueError):
+    """A variable with a value trustqa cannot use: the message names it and says what is expected."""
+
+
 @dataclass(frozen=True)
 class Settings:
     exports_dir: Path
@@ -75,32 +79,32 @@ class Settings:
         env = os.environ if env is None else env
         target = env.get("TRUSTQA_TARGET", "duckdb")
         if target not in TARGETS:
-            raise ValueError(f"TRUSTQA_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
+            raise SettingsError(f"TRUSTQA_TARGET={target!r}: expected one of {', '.join(TARGETS)}")
         lookback = env.get("TRUSTQA_LATE_DATA_LOOKBACK_DAYS", str(DEFAULT_LATE_DATA_LOOKBACK_DAYS))
         if not lookback.isdigit() or int(lookback) < 1:
-            raise ValueError(f"TRUSTQA_LATE_DATA_LOOKBACK_DAYS={lookback!r}: expected a whole number of days >= 1")
+            raise SettingsError(f"TRUSTQA_LATE_DATA_LOOKBACK_DAYS={lookback!r}: expected a whole number of days >= 1")
         settle = env.get("TRUSTQA_SENSOR_SETTLE_MINUTES", str(DEFAULT_SENSOR_SETTLE_MINUTES))
         try:
             settle_minutes = float(settle)
         except ValueError:
             settle_minutes = -1.0
         if not settle_minutes >= 0:
-            raise ValueError(f"TRUSTQA_SENSOR_SETTLE_MINUTES={settle!r}: expected a number of minutes >= 0")
+            raise SettingsError(f"TRUSTQA_SENSOR_SETTLE_MINUTES={settle!r}: expected a number of minutes >= 0")
         query_timeout = _number(env, "TRUSTQA_QUERY_TIMEOUT_SECONDS", DEFAULT_QUERY_TIMEOUT_SECONDS)
         if not query_timeout > 0:
-            raise ValueError(
+            raise SettingsError(
                 f"TRUSTQA_QUERY_TIMEOUT_SECONDS={env['TRUSTQA_QUERY_TIMEOUT_SECONDS']!r}: expected a number of seconds > 0"
             )
         unknown_share = _number(env, "TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE", DEFAULT_MAX_UNKNOWN_REFERENCE_SHARE)
         if not 0 <= unknown_share <= 1:
-            raise ValueError(
+            raise SettingsError(
                 f"TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE={env['TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE']!r}: "
                 "expected a share between 0 and 1"
             )
         duckdb_path = Path(env.get("TRUSTQA_DUCKDB_PATH", DEFAULT_DUCKDB_PATH))
         if not duckdb_path.is_absolute():
             # dbt would resolve it against dbt_project/ (its working directory), this process against its own
-            raise ValueError(
+            raise SettingsError(
                 f"TRUSTQA_DUCKDB_PATH={str(duckdb_path)!r}: expected an absolute path "
                 "(or use `trustqa materialize --warehouse`, which takes a relative one)"
             )

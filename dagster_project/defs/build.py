@@ -14,6 +14,7 @@ from dagster_project.defs.gate_checks import build_all_gate_checks
 from dagster_project.defs.jobs import nightly_job
 from dagster_project.defs.publish_asset import published_marts
 from dagster_project.defs.raw_assets import raw_assets
+from dagster_project.defs.recovery_sensor import dead_run_sensor
 from dagster_project.defs.resources import build_resources
 from dagster_project.settings import Settings
 
@@ -25,6 +26,6 @@ def build_definitions(config: Settings) -> dg.Definitions:
         asset_checks=build_all_gate_checks(dbt_step_of),
         jobs=[nightly_job],
         schedules=[nightly_schedule],
-        sensors=[exports_sensor],
+        sensors=[exports_sensor, dead_run_sensor],
         resources=build_resources(config),
     )

@@ -16,7 +16,9 @@
   marts that restate every day as currently known): unpartitioned tables,
   rebuilt by every run.
 
-Each dbt test is an asset check on its model.
+Each dbt test is an asset check on its model. Every step takes the warehouse
+resource, which holds the warehouse's lock in a run (one writer), so a run of
+dbt steps alone (a re-execution) is a writer like any other.
 """
 
 from collections.abc import Callable
@@ -28,7 +30,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_project.dbt_project import dbt_project
 from dagster_project.defs.dbt_args import dbt_build_args
 from dagster_project.defs.partitions import daily_exports
-from dagster_project.defs.resources import WAREHOUSE_POOL
+from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.defs.retries import retry_transient
 from dagster_project.defs.translator import TrustqaTranslator
 from dagster_project.settings import settings
@@ -52,7 +54,7 @@ def trustqa_dbt_assets(name: str, **selection_and_partitions: Any) -> Callable:
 
 
 @trustqa_dbt_assets("trustqa_dbt_staging", select=STAGING_SELECTION)
-def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     with retry_transient(context):
         yield from dbt.cli(dbt_build_args(), context=context).stream()
 
@@ -64,7 +66,7 @@ def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     partitions_def=daily_exports,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def trustqa_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def trustqa_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     window = context.partition_time_window
     args = dbt_build_args((window.start, window.end), settings().late_data_lookback_days)
     with retry_transient(context):
@@ -72,7 +74,7 @@ def trustqa_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResour
 
 
 @trustqa_dbt_assets("trustqa_dbt_tables", exclude=f"{STAGING_SELECTION} {INCREMENTAL_SELECTION}")
-def trustqa_dbt_tables(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def trustqa_dbt_tables(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     with retry_transient(context):
         yield from dbt.cli(dbt_build_args(), context=context).stream()
 

@@ -1,8 +1,15 @@
-"""Resources: where the exports are and the warehouse connection (one writer)."""
+"""Resources: where the exports are and the warehouse connection (one writer).
+
+In a run, the warehouse resource holds the warehouse's lock from the run's
+start to its end (:mod:`dagster_project.runs.warehouse_lock`: a second run on
+the same warehouse is refused at once, whatever its ``DAGSTER_HOME``) and tags
+the run with its process (:func:`dagster_project.runs.recovery.process_tags`),
+so that a run whose process died is recognised and recovered.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +19,8 @@ import duckdb
 from dagster_project.dbt_project import dbt_executable, dbt_project
 from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_global_flags
 from dagster_project.loading.loader import connect
+from dagster_project.runs.recovery import process_tags
+from dagster_project.runs.warehouse_lock import hold_warehouse
 from dagster_project.settings import Settings, settings
 
 # Every asset that writes the DuckDB file runs in this pool (limit 1: one writer).
@@ -27,6 +36,19 @@ class WarehouseResource(dg.ConfigurableResource):
     published_path: str = ""
     # duckdb: this file is the warehouse; snowflake: it is the loader's scratch file, the warehouse is Snowflake
     target: str = "duckdb"
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Generator[WarehouseResource, None, None]:
+        """In a run: hold the warehouse's lock for the whole run and record the run's process in its tags."""
+        run = context.dagster_run
+        if run is None or context.instance is None:  # a sensor or a test context: nothing is written
+            yield self
+            return
+        warehouse = Path(self.duckdb_path)
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        with hold_warehouse(warehouse, run.run_id):
+            context.instance.add_run_tags(run.run_id, process_tags(warehouse))
+            yield self
 
     @property
     def exports_path(self) -> Path:

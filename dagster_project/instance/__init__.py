@@ -63,8 +63,9 @@ def dagster_home(config: Settings | None = None) -> Path:
     return home
 
 
-def dagster_instance():  # -> dagster.DagsterInstance (imported here only: dagster is slow to import)
-    """The instance in :func:`dagster_home`, opened from that folder (no ``DAGSTER_HOME`` needed in the environment)."""
+def dagster_instance(config: Settings | None = None):  # -> dagster.DagsterInstance (dagster is slow to import)
+    """The instance in :func:`dagster_home` of ``config``, opened from that folder (no ``DAGSTER_HOME`` needed
+    in the environment)."""
     import dagster as dg
 
-    return dg.DagsterInstance.from_config(str(dagster_home()))
+    return dg.DagsterInstance.from_config(str(dagster_home(config)))

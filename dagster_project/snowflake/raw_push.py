@@ -10,6 +10,7 @@ table's misnamed files) are deleted first, with the loader's own keys.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import tempfile
@@ -159,11 +160,9 @@ def push_days(
     settings = settings or snowflake_settings()
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
-    duck = connect_duckdb(scratch_duckdb)
-    snow = connect(settings)
     pushed: list[PushedTable] = []
     loads: list[LoadResult] = []
-    try:
+    with contextlib.closing(connect_duckdb(scratch_duckdb)) as duck, contextlib.closing(connect(settings)) as snow:
         for table in tables:
             loads.append(load_days(duck, table, exports_dir, days, loaded_at))
         cursor = snow.cursor()
@@ -189,7 +188,4 @@ def push_days(
                     Path(work),
                 )
             )
-    finally:
-        snow.close()
-        duck.close()
     return PushResult(loads, pushed)

@@ -82,8 +82,9 @@ class SnowflakeSettings:
         )
 
 
-def connect(settings: SnowflakeSettings | None = None) -> Any:
-    """A snowflake-connector-python connection with the role and warehouse of the settings (no database yet)."""
+def connect(settings: SnowflakeSettings | None = None, login_timeout: int | None = None) -> Any:
+    """A snowflake-connector-python connection with the role and warehouse of the settings (no database yet);
+    ``login_timeout`` (seconds) bounds the time spent failing to reach an account."""
     import snowflake.connector
 
     from dagster_project.settings import snowflake_settings
@@ -96,4 +97,5 @@ def connect(settings: SnowflakeSettings | None = None) -> Any:
         **({"password": settings.password} if settings.password else {}),
         warehouse=settings.warehouse,
         **settings.connect_args(),
+        **({"login_timeout": login_timeout} if login_timeout else {}),
     )
