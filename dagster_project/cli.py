@@ -12,7 +12,6 @@ import tempfile
 import traceback
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dagster_project.instance import dagster_home, dagster_instance
 from dagster_project.settings import (
@@ -23,9 +22,6 @@ from dagster_project.settings import (
     settings_with_paths,
     snowflake_settings,
 )
-
-if TYPE_CHECKING:
-    pass
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
