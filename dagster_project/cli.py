@@ -337,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     # BackfillPolicy is marked beta in Dagster 1.13: a notice per asset is noise in a summary.
     warnings.filterwarnings("ignore", message=r".*is currently in beta.*")
     warnings.filterwarnings("ignore", category=DeprecationWarning)
+    # the Snowflake connector's vendored requests warns about the urllib3 version on import: not the user's concern
+    warnings.filterwarnings("ignore", message=r".*doesn't match a supported version.*")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

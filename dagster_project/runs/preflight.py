@@ -28,17 +28,15 @@ def ensure_warehouse_folder(warehouse: Path) -> None:
     """Create the warehouse's folder if needed; refuse when it cannot be created or written."""
     folder = warehouse.parent
     blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
-    if blocker is not None and blocker != folder and not blocker.is_dir():
+    if blocker is not None and not blocker.is_dir():
         raise PreflightError(
-            f"cannot create the warehouse folder {folder}: {blocker} is a file, not a folder; "
+            f"cannot use the warehouse folder {folder}: {blocker} is a file, not a folder; "
             "choose another --warehouse path or move that file away"
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PreflightError(f"cannot create the warehouse folder {folder}: {exc.strerror or exc}") from exc
-    if not folder.is_dir():
-        raise PreflightError(f"the warehouse folder {folder} is a file, not a folder; choose another --warehouse path")
     if warehouse.is_dir():
         raise PreflightError(f"the warehouse path {warehouse} is a folder; give the path of a .duckdb file")
     if not os.access(folder, os.W_OK | os.X_OK) or (warehouse.exists() and not os.access(warehouse, os.R_OK | os.W_OK)):

@@ -58,19 +58,19 @@ def lock_path(warehouse: Path) -> Path:
 
 
 def holder_description(text: str) -> str:
-    """The holder recorded in a lock file, for a message (``unknown`` when unreadable)."""
+    """The holder recorded in a lock file, for a message (``an unknown process`` when unreadable)."""
     try:
         holder = json.loads(text)
     except ValueError:
         return "an unknown process"
-    parts = [f"process {holder.get('pid')} on {holder.get('host')}"]
-    if holder.get("run_id"):
-        parts.append(f"run {holder['run_id']}")
-    if holder.get("started_at"):
-        parts.append(f"since {holder['started_at']} UTC")
+    described = f"process {holder.get('pid')} on {holder.get('host')}"
     if holder.get("command"):
-        parts.append(f"({holder['command']})")
-    return ", ".join(parts)
+        described += f" ({holder['command']})"
+    if holder.get("run_id"):
+        described += f", run {holder['run_id']}"
+    if holder.get("started_at"):
+        described += f", since {holder['started_at']} UTC"
+    return described
 
 
 def _holder_text(run_id: str | None) -> str:
