@@ -291,5 +291,5 @@ def exports_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     if plan.requests:
         return dg.SensorResult(run_requests=plan.requests, cursor=cursor)
     started = plan.cursor.started or "the start"
-    reason = "; ".join([f"no complete export day after {started} in {warehouse.exports_path}", *plan.notes])
+    reason = "; ".join(plan.notes) or f"no complete export day after {started} in {warehouse.exports_path}"
     return dg.SensorResult(skip_reason=reason, cursor=cursor)
