@@ -287,6 +287,14 @@ BAD_INPUT = [
         0,
     ),
     (
+        "file dated in the future: recorded once, not read",
+        "orders",
+        "2999-01-01.csv",
+        f"{HEADER}\n{GOOD_ORDER_LINE}\n".encode(),
+        [(None, "file_date_in_future")],
+        0,
+    ),
+    (
         "truncated last line",
         "orders",
         "2026-11-01.csv",

@@ -33,6 +33,7 @@ the statement.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Sequence
@@ -141,13 +142,24 @@ def insert_clean(
     """Insert the clean records of a batch into ``raw.<table>``; return the ids of the files that were
     not clean, whose rows are removed again. Run inside the replace transaction."""
     con.execute("set preserve_insertion_order = true")  # the line numbers rest on it (DuckDB's default)
-    for name in (_REJECTS, _SCANS):
-        con.execute(f"drop table if exists {name}")
+    _drop_reject_tables(con)
     insert = clean_insert_sql(table, files, header, loaded_at)
     if not keeps_reader_order(con, insert):
         return [f.file_id for f in files]  # no line numbers to trust: the general path numbers the lines itself
-    con.execute(insert)
-    return _not_clean(con, table, files, table.file_format == "csv")
+    try:
+        con.execute(insert)
+        not_clean = _not_clean(con, table, files, table.file_format == "csv")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction drops them itself: keep the error
+            _drop_reject_tables(con)
+        raise
+    _drop_reject_tables(con)  # the reader's temporary tables: not kept on the writer's connection
+    return not_clean
+
+
+def _drop_reject_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for name in (_REJECTS, _SCANS):
+        con.execute(f"drop table if exists {name}")
 
 
 def _not_clean(con: duckdb.DuckDBPyConnection, table: Table, files: Sequence[CleanCandidate], csv: bool) -> list[int]:

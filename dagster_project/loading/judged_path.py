@@ -18,6 +18,7 @@ ends), and copies the judged rows into ``raw`` and ``quarantine`` from there.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,15 +63,23 @@ class Scratch:
 
 @dataclass(frozen=True)
 class CheckedFile:
-    """A file with what its own checks found: a whole-file fault, nothing to read, or a CSV header."""
+    """A file with what its own checks found: a whole-file fault, nothing to read, or a CSV header.
+
+    ``shape`` is None for a file that was not read: one dated in the future, which belongs to no day
+    (``day`` None) and is recorded once."""
 
     file_id: int
     file: ExportFile
     size: int
-    shape: FileShape
+    shape: FileShape | None
     fault: tuple[str, str] | None = None  # (rule, detail)
     empty: bool = False
     header: tuple[str, ...] | None = None
+
+    @property
+    def day(self) -> dt.date | None:
+        """The export day the file loads into: None for a file of no day (misnamed, or dated in the future)."""
+        return None if self.shape is None else self.file.export_date
 
 
 def read_lines_of(con: duckdb.DuckDBPyConnection, files: Sequence[CheckedFile], utf8: bool) -> None:
@@ -88,22 +97,35 @@ def read_lines_of(con: duckdb.DuckDBPyConnection, files: Sequence[CheckedFile], 
 def quarantine_whole_file(
     con: duckdb.DuckDBPyConnection, table: Table, checked: CheckedFile, scratch: Scratch, loaded_at: str
 ) -> FileResult:
-    """Quarantine every data line of the file under its file-level rule."""
+    """Quarantine every data line of the file under its file-level rule (the file once when it has none).
+
+    A file that was not read (``checked.shape`` None: dated in the future) is recorded once."""
     rule, detail = checked.fault
     file = checked.file
-    read_lines_of(con, [checked], checked.shape.utf8)
-    first_data_line = 2 if table.file_format == "csv" else 1
-    export_date = f"date '{file.export_date}'" if file.export_date else "null::date"
+    export_date = f"date '{checked.day}'" if checked.day else "null::date"
     common = f"{export_date}, {quote_literal(file.relative_path)}"
-    con.execute(
-        f"""
-        insert into {scratch.quarantine}
-        select {common}, line_no, {quote_literal(rule)}, {quote_literal(detail)}, rtrim(text, chr(13)),
-               {loaded_at}
-        from _lines where not blank and line_no >= {first_data_line}
-        """
-    )
-    count = con.execute("select count(*) from _lines where not blank and line_no >= ?", [first_data_line]).fetchone()[0]
+    if checked.shape is None:
+        con.execute(
+            f"insert into {scratch.quarantine} values "
+            f"({common}, null, {quote_literal(rule)}, {quote_literal(detail)}, null, {loaded_at})"
+        )
+        return FileResult(file.relative_path, quarantined=Counter({rule: 1}))
+    first_data_line = 2 if table.file_format == "csv" else 1
+    try:
+        read_lines_of(con, [checked], checked.shape.utf8)
+        con.execute(
+            f"""
+            insert into {scratch.quarantine}
+            select {common}, line_no, {quote_literal(rule)}, {quote_literal(detail)}, rtrim(text, chr(13)),
+                   {loaded_at}
+            from _lines where not blank and line_no >= {first_data_line}
+            """
+        )
+        count = con.execute(
+            "select count(*) from _lines where not blank and line_no >= ?", [first_data_line]
+        ).fetchone()[0]
+    finally:
+        con.execute("drop table if exists _lines")  # the file's text: not kept on the writer's connection
     if count == 0:
         con.execute(
             f"insert into {scratch.quarantine} values "

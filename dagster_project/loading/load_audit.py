@@ -1,7 +1,8 @@
 """``audit.raw_loads``: what each load read from each export file.
 
 One row per (table, export day) of the latest load of that day, and one per
-misnamed file: the file (null when the day had no file), its data records
+file of no day (a misnamed file, a file dated in the future; export date
+null): the file (null when the day had no file), its data records
 as the reader found them, the rows loaded into raw and quarantined, and the
 load time. Reloading a day replaces its rows, in the loader's transaction.
 The raw quality gates read it: reconciliation (file records = raw rows +
@@ -37,6 +38,14 @@ def forget_loads(con: duckdb.DuckDBPyConnection, table_name: str, days: list[dt.
     con.execute(
         f"delete from {AUDIT_TABLE} where table_name = ? and (list_contains(?, export_date) or list_contains(?, source_file))",
         [table_name, days, files],
+    )
+
+
+def forget_files_of_no_day(con: duckdb.DuckDBPyConnection, table_name: str, files: list[str]) -> None:
+    """Delete the audit rows of ``files`` recorded as files of no day (export date null)."""
+    con.execute(
+        f"delete from {AUDIT_TABLE} where table_name = ? and export_date is null and list_contains(?, source_file)",
+        [table_name, files],
     )
 
 

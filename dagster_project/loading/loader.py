@@ -3,19 +3,21 @@
 One call loads the files of one table for a set of export days:
 
 1. **Each file on its own** (no transaction): can it be read, is its name a
-   date, is it UTF-8, does its CSV header hold the table's columns (one
-   streamed pass over its bytes, which also counts its lines). A file with
-   a whole-file fault has each data line quarantined under that rule
-   (``judged_path``), into a scratch schema ``_loading_<table>``.
+   date, is that date today or earlier, is it UTF-8, does its CSV header
+   hold the table's columns (one streamed pass over its bytes, which also
+   counts its lines). A file with a whole-file fault has each data line
+   quarantined under that rule (``judged_path``), into a scratch schema
+   ``_loading_<table>``; a file dated in the future is recorded once, unread.
 2. **Replace** (one transaction): the rows of those days (and the
-   quarantine records of their files) are deleted; then the well-formed
-   files are read in batches of up to ``batch_bytes``, and the records of
-   clean files go straight into ``raw`` (``fast_path``: one read per batch,
-   every rule evaluated in the same select, nothing written twice). A file
-   that is not clean (a rejected or blank line, a multi-line record, a row
-   that breaks a rule) is judged record by record on a second connection,
-   outside the transaction (``judged_path``), and its rows are copied into
-   ``raw`` and ``quarantine``. The audit is written and the transaction
+   quarantine records of their files and of the files of no day) are
+   deleted; then the well-formed files are read in batches of up to
+   ``batch_bytes``, and the records of clean files go straight into ``raw``
+   (``fast_path``: one read per batch, every rule evaluated in the same
+   select, nothing written twice). A file that is not clean (a rejected or
+   blank line, a multi-line record, a row that breaks a rule) is judged
+   record by record on a second connection, outside the transaction
+   (``judged_path``), and its rows are copied into ``raw`` and
+   ``quarantine``. The audit is written and the transaction
    commits. The scratch schema is dropped after it, whether it committed or
    not. Reloading a day replaces it (idempotent); a failure anywhere leaves
    the warehouse exactly as it was.
@@ -28,14 +30,28 @@ What lands where:
   line, rule, detail and raw text; the other rows of the file still load.
 * A fault of the whole file (its name, its encoding, its header)
   quarantines each of its data lines under that rule, or records the file
-  once when it has none.
+  once when it has none. A name that is not valid UTF-8 is a name that is
+  not a date; it is shown with its bytes escaped (``\\xNN``).
+* A file dated after today (UTC) cannot be an export yet: it is recorded
+  once under ``file_date_in_future``, without being read, and never stops
+  the other files. Like a misnamed file it belongs to no day and is
+  re-examined on every run of its table; once its date is today or earlier
+  it is an ordinary file of its day (loaded by a run of that day) and its
+  record goes. Days after today are not loaded.
 * A file that cannot be read at all raises :class:`UnreadableExportFile`
-  naming the file: that partition fails and nothing of it is written.
+  naming the file: that partition fails and nothing of it is written. So
+  does an exports folder whose path is not valid UTF-8 (DuckDB cannot open
+  a file under it).
+
+Every connection, cursor, file and scratch table the loader opens is closed
+or dropped on every path, an error included.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,7 +61,7 @@ import duckdb
 
 from dagster_project.contract import Table
 from dagster_project.loading.csv_records import header_problem, read_header
-from dagster_project.loading.export_files import ExportFile, dated_file, misnamed_files
+from dagster_project.loading.export_files import ExportFile, dated_file, shown_path, table_files, utc_today
 from dagster_project.loading.fast_path import CleanCandidate, insert_clean
 from dagster_project.loading.judged_path import (
     CheckedFile,
@@ -57,10 +73,10 @@ from dagster_project.loading.judged_path import (
     judged_results,
     quarantine_whole_file,
 )
-from dagster_project.loading.load_audit import AUDIT_DDL, forget_loads, record_loads
+from dagster_project.loading.load_audit import AUDIT_DDL, forget_files_of_no_day, forget_loads, record_loads
 from dagster_project.loading.physical_lines import scan_file
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
-from dagster_project.loading.rules import quote_literal, typed_value_sql
+from dagster_project.loading.rules import FILE_DATE_IN_FUTURE, FILE_NAME_NOT_A_DATE, quote_literal, typed_value_sql
 
 __all__ = [
     "DEFAULT_BATCH_BYTES",
@@ -108,13 +124,42 @@ def _check_readable(path: Path, relative: str) -> None:
         raise UnreadableExportFile(f"{relative}: cannot read export file: {exc.strerror or exc}") from exc
 
 
-def _check_file(table: Table, file: ExportFile, file_id: int) -> CheckedFile:
+def _check_exports_dir(exports_dir: Path) -> None:
+    """DuckDB's readers take paths as UTF-8 text: under a folder whose path is not, no file can be read."""
+    path = exports_dir.absolute()
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        raise UnreadableExportFile(
+            f"{shown_path(path)}: the exports folder's path is not valid UTF-8, so its files cannot be read; "
+            "rename the folder"
+        ) from None
+
+
+def _name_detail(table: Table, file: ExportFile) -> str:
+    expected = f"<YYYY-MM-DD>.{table.file_format}"
+    try:
+        os.fsencode(file.path.name).decode("utf-8")
+    except UnicodeDecodeError:
+        return f"file name is not valid UTF-8 (bytes shown as \\xNN), so not {expected}"
+    return f"file name is not {expected}"
+
+
+def _future_detail(file: ExportFile) -> str:
+    return (
+        f"file dated {file.export_date}, after the day it was found (UTC): not an export yet, not read; "
+        "it loads with its day once that day has come"
+    )
+
+
+def _check_file(table: Table, file: ExportFile, file_id: int, today: dt.date) -> CheckedFile:
+    if file.dated_after(today):  # not read at all: nothing in it can stop the other files
+        return CheckedFile(file_id, file, 0, None, (FILE_DATE_IN_FUTURE, _future_detail(file)))
     _check_readable(file.path, file.relative_path)
     size = file.path.stat().st_size
     shape = scan_file(file.path)
     if file.export_date is None:
-        detail = f"file name is not <YYYY-MM-DD>.{table.file_format}"
-        return CheckedFile(file_id, file, size, shape, ("file_name_not_a_date", detail))
+        return CheckedFile(file_id, file, size, shape, (FILE_NAME_NOT_A_DATE, _name_detail(table, file)))
     if not shape.utf8:
         return CheckedFile(file_id, file, size, shape, ("not_utf8", "file is not valid UTF-8"))
     if table.file_format != "csv":
@@ -185,11 +230,14 @@ def _judge_and_copy(
             ),
         ):
             rows = judge.sql(query).to_arrow_reader(1 << 16)  # streamed: the rows never sit in Python at once
-            con.register("_judged_rows", rows)
             try:
-                con.execute(f"insert into {target} select * from _judged_rows")
+                con.register("_judged_rows", rows)
+                try:
+                    con.execute(f"insert into {target} select * from _judged_rows")
+                finally:
+                    con.unregister("_judged_rows")
             finally:
-                con.unregister("_judged_rows")
+                rows.close()
         return judged_results(judge, scratch, files)
     finally:
         judge.close()
@@ -206,20 +254,35 @@ def _replace(
     batch_bytes: int,
     fast_batch_bytes: int | None,
 ) -> dict[int, FileResult]:
-    """In one transaction: delete the days' rows (and the misnamed files' records), load the readable files, write the audit.
+    """In one transaction: delete the days' rows (and the records of the files of no day), load the readable
+    files, write the audit.
+
+    The records of files dated in the future are all replaced, whichever
+    days are loaded: one whose date has come (or that is gone) loses its
+    record here, and is loaded by a run of its day.
 
     ``fast_batch_bytes`` None: every file on the general path."""
+    quarantine = f"{QUARANTINE_SCHEMA}.{table.name}"
     day_list = ", ".join(f"date '{d}'" for d in days) or "null"
     misnamed = [c.file for c in checked if c.file.export_date is None]
     readable = [c for c in checked if c.fault is None and not c.empty]
     con.execute("begin transaction")
     try:
         con.execute(f"delete from {RAW_SCHEMA}.{table.name} where _export_date in ({day_list})")
-        con.execute(f"delete from {QUARANTINE_SCHEMA}.{table.name} where _export_date in ({day_list})")
+        con.execute(f"delete from {quarantine} where _export_date in ({day_list})")
         if misnamed:
             names = ", ".join(quote_literal(f.relative_path) for f in misnamed)
-            con.execute(f"delete from {QUARANTINE_SCHEMA}.{table.name} where _source_file in ({names})")
+            con.execute(f"delete from {quarantine} where _source_file in ({names})")
         forget_loads(con, table.name, days, [f.relative_path for f in misnamed])
+        future = [c.file.relative_path for c in checked if c.fault and c.fault[0] == FILE_DATE_IN_FUTURE]
+        recorded = [
+            name
+            for (name,) in con.execute(
+                f"select distinct _source_file from {quarantine} where rule = ?", [FILE_DATE_IN_FUTURE]
+            ).fetchall()
+        ]
+        forget_files_of_no_day(con, table.name, sorted({*future, *recorded}))
+        con.execute(f"delete from {quarantine} where rule = ?", [FILE_DATE_IN_FUTURE])
         results = dict(results)
         if fast_batch_bytes is not None:
             results.update(_insert_clean_files(con, table, readable, loaded_at, fast_batch_bytes))
@@ -229,7 +292,8 @@ def _replace(
         record_loads(con, table.name, _audit_rows(days, checked, results), loaded_at)
         con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        with contextlib.suppress(duckdb.Error):  # a failed rollback must not hide the error (nothing was committed)
+            con.execute("rollback")
         raise
     return results
 
@@ -243,27 +307,34 @@ def load_days(
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     fast: bool = True,
     fast_batch_bytes: int = DEFAULT_FAST_BATCH_BYTES,
+    today: dt.date | None = None,
 ) -> LoadResult:
     """Replace the rows of ``days`` in ``raw.<table>`` with what the export files hold.
 
-    Also (re)quarantines the table's misnamed files, which belong to no day.
-    On any error nothing is changed. ``fast=False`` judges every file on the
-    general path (the fast path's reference; same rows, lines and quarantine).
-    ``batch_bytes`` and ``fast_batch_bytes`` size the batches of the general
-    and the fast path.
+    Also (re)quarantines the table's files of no day: misnamed files
+    (``file_name_not_a_date``) and files dated after ``today``
+    (``file_date_in_future``; default today: the UTC day now), which are not
+    read. Days after ``today`` are left out of ``days``: they cannot have an
+    export yet. On any error nothing is changed. ``fast=False`` judges every
+    file on the general path (the fast path's reference; same rows, lines
+    and quarantine). ``batch_bytes`` and ``fast_batch_bytes`` size the
+    batches of the general and the fast path.
     """
+    today = today or utc_today()
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
-    days = sorted(days)
+    days = sorted(d for d in days if d <= today)
+    _check_exports_dir(exports_dir)
     for statement in (*create_schemas_sql(table), *AUDIT_DDL):
         con.execute(statement)
     dated = [f for day in days if (f := dated_file(exports_dir, table, day)) is not None]
-    files = dated + misnamed_files(exports_dir, table)
+    of_no_day = [f for f in table_files(exports_dir, table) if f.export_date is None or f.dated_after(today)]
+    files = dated + of_no_day
     scratch = Scratch.of(table)
     con.execute(f"drop schema if exists {scratch.schema} cascade")
     con.execute(f"create schema {scratch.schema}")
     try:
         con.execute(f"create table {scratch.quarantine} as select * from {QUARANTINE_SCHEMA}.{table.name} limit 0")
-        checked = [_check_file(table, file, file_id) for file_id, file in enumerate(files)]
+        checked = [_check_file(table, file, file_id, today) for file_id, file in enumerate(files)]
         results: dict[int, FileResult] = {}
         for c in checked:
             if c.fault is not None:
@@ -287,17 +358,20 @@ def load_days(
                 raise
             # the fast read failed as a whole (rolled back): the general path names the file or loads it
             results = _replace(con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, None)
-    finally:
-        con.execute(f"drop schema if exists {scratch.schema} cascade")
+    except BaseException:
+        with contextlib.suppress(duckdb.Error):  # dropping the scratch schema must not hide the error
+            con.execute(f"drop schema if exists {scratch.schema} cascade")
+        raise
+    con.execute(f"drop schema if exists {scratch.schema} cascade")
     return LoadResult(table.name, days, [results[c.file_id] for c in checked])
 
 
 def _audit_rows(
     days: list[dt.date], checked: Sequence[CheckedFile], results: dict[int, FileResult]
 ) -> list[tuple[dt.date | None, str | None, int, int, int]]:
-    by_day = {c.file.export_date: results[c.file_id] for c in checked if c.file.export_date is not None}
+    by_day = {c.day: results[c.file_id] for c in checked if c.day is not None}
     rows = [_audit_row(day, by_day.get(day)) for day in days]
-    rows += [_audit_row(None, results[c.file_id]) for c in checked if c.file.export_date is None]
+    rows += [_audit_row(None, results[c.file_id]) for c in checked if c.day is None]
     return rows
 
 
@@ -313,5 +387,9 @@ def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:
 
     duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(duckdb_path), config=settings().duckdb_config())
-    con.execute("set TimeZone = 'UTC'")
+    try:
+        con.execute("set TimeZone = 'UTC'")
+    except BaseException:
+        con.close()
+        raise
     return con

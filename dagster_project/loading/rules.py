@@ -15,8 +15,18 @@ from dataclasses import dataclass
 
 from dagster_project.contract import Column, Table
 
+FILE_NAME_NOT_A_DATE = "file_name_not_a_date"
+FILE_DATE_IN_FUTURE = "file_date_in_future"
+
 RULES: dict[str, str] = {
-    "file_name_not_a_date": "the file name is not <YYYY-MM-DD>.<csv|jsonl> with a real date (whole file)",
+    FILE_NAME_NOT_A_DATE: (
+        "the file name is not <YYYY-MM-DD>.<csv|jsonl> with a real date, or not valid UTF-8 (whole file; "
+        "the name shows bytes as \\xNN)"
+    ),
+    FILE_DATE_IN_FUTURE: (
+        "the file is dated after the day it was found (UTC): not an export yet, recorded once and not read; "
+        "it loads with its day once that day has come"
+    ),
     "not_utf8": "the file is not valid UTF-8 (whole file; raw text shows bytes as \\xNN)",
     "header_mismatch": "the CSV header does not hold exactly the table's columns (whole file)",
     "unparseable_row": "the record cannot be parsed (bad quoting, not a JSON object)",
