@@ -188,6 +188,11 @@ def _print_summary(config, outcome) -> None:
     )
     for failed in outcome.checks_failed:
         print(f"  FAILED check {failed}")
+    if outcome.future_files:
+        print(
+            f"\n{len(outcome.future_files)} file(s) dated after today quarantined (rule file_date_in_future; "
+            f"loaded on their day): {', '.join(outcome.future_files)}"
+        )
 
 
 def _report_outcome(outcome) -> int:
@@ -228,6 +233,32 @@ def cmd_query(args: argparse.Namespace) -> int:
     path = Path(args.warehouse) if args.warehouse else config.published_path
     what = "warehouse" if args.warehouse else "published marts"
     return run_query(path, args.sql, args.format, config.query_timeout_seconds, sys.stdout, sys.stderr, what=what)
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    """The unfinished runs of the instance; recover those whose process died, or fail one by id."""
+    from dagster_project.defs.resources import WAREHOUSE_POOL
+    from dagster_project.runs.inspect import fail_run, unfinished_runs
+    from dagster_project.runs.recovery import recover_dead_runs
+
+    instance = dagster_instance(settings())
+    if args.fail:
+        print(fail_run(instance, args.fail))
+        return 0
+    if args.recover:
+        lines = recover_dead_runs(instance).lines()
+        print("\n".join(lines) if lines else "no run with a dead process")
+        return 0
+    states = unfinished_runs(instance, WAREHOUSE_POOL)
+    if not states:
+        print(f"no unfinished run in {instance.root_directory}")
+        return 0
+    for s in states:
+        print(
+            f"{s.run_id}  {s.status:<9} started {s.started}  process {s.process}: {s.alive}  "
+            f"{WAREHOUSE_POOL} slots {s.pool_slots}  warehouse {s.warehouse}"
+        )
+    return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
@@ -320,6 +351,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     query.add_argument("sql")
     query.set_defaults(func=cmd_query)
+
+    runs = sub.add_parser("runs", help="list unfinished runs and their process; recover dead ones or fail one")
+    action = runs.add_mutually_exclusive_group()
+    action.add_argument(
+        "--recover", action="store_true", help="mark failed every run whose process is gone; free their pool slots"
+    )
+    action.add_argument("--fail", metavar="RUN_ID", help="mark this run failed and free its pool slots")
+    runs.set_defaults(func=cmd_runs)
 
     docs = sub.add_parser("docs", help="build the dbt docs site and the GX Data Docs, and print where they are")
     docs.add_argument("--warehouse", help="DuckDB file (default: $TRUSTQA_DUCKDB_PATH or warehouse/trustqa.duckdb)")

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from dagster_project.loading.export_files import export_days
+from dagster_project.loading.export_files import LoadableExports, loadable_exports
 from dagster_project.settings import Settings, settings
 
 
@@ -36,6 +36,7 @@ class RunOutcome:
     checks_failed: list[str] = field(default_factory=list)  # "<asset> <check>", severity ERROR
     checks_warned: list[str] = field(default_factory=list)  # failed with severity WARN (never blocking)
     gates: list[GateRow] = field(default_factory=list)
+    future_files: list[str] = field(default_factory=list)  # dated after today: quarantined, loaded on their day
 
     @property
     def blocking_gate_failed(self) -> bool:
@@ -64,33 +65,35 @@ def run_nightly(
     day_range: tuple[dt.date, dt.date] | None = None,
     config: Settings | None = None,
 ) -> RunOutcome:
-    """Materialise every asset for a range of export days (default: every day found in ``exports_dir``).
+    """Materialise every asset for a range of export days (default: every day found in ``exports_dir``
+    up to today, UTC: a file dated later is quarantined by the loader, see ``RunOutcome.future_files``).
 
     The definitions are built from ``config`` (default: the process's
     settings), whose exports folder should be ``exports_dir``.
     A given range is loaded as is: a day without files loads no rows.
     """
+    found = loadable_exports(exports_dir)
     if day_range is not None:
         if day_range[0] > day_range[1]:
             raise PipelineError(f"empty range: --from {day_range[0]} is after --to {day_range[1]}")
         days = list(day_range)
     else:
-        days = export_days(exports_dir)
+        days = found.days
     if not days:
-        raise PipelineError(
-            f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)"
-        )
+        raise PipelineError(_nothing_to_load(exports_dir, found))
     from dagster_project.defs.build import build_definitions
     from dagster_project.defs.jobs import NIGHTLY_JOB_NAME
     from dagster_project.defs.partitions import daily_exports
 
     first, last = days[0].isoformat(), days[-1].isoformat()
     keys = set(daily_exports.get_partition_keys())
+    if last not in keys and days[-1] > found.today:
+        raise PipelineError(f"export day {last} is after today ({found.today}, UTC): it has no partition yet")
     outside = [d for d in (first, last) if d not in keys]
     if outside:
         raise PipelineError(
-            f"export day(s) {', '.join(outside)} outside the daily partitions "
-            f"({daily_exports.start.date()} to today); set TRUSTQA_PARTITIONS_START earlier"
+            f"export day(s) {', '.join(outside)} before the first daily partition "
+            f"({daily_exports.start.date()}); set TRUSTQA_PARTITIONS_START earlier"
         )
     from dagster_project.runs.recovery import process_tags
 
@@ -107,7 +110,12 @@ def run_nightly(
         },
         raise_on_error=False,
     )
-    outcome = RunOutcome(success=result.success, days=(days[0], days[-1]), run_id=result.run_id)
+    outcome = RunOutcome(
+        success=result.success,
+        days=(days[0], days[-1]),
+        run_id=result.run_id,
+        future_files=[f.relative_path for f in found.future_files],
+    )
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
@@ -127,6 +135,16 @@ def run_nightly(
             outcome.checks_failed.append(name)
     outcome.gates = gate_rows(evaluations)
     return outcome
+
+
+def _nothing_to_load(exports_dir: Path, found: LoadableExports) -> str:
+    if found.future_files:
+        names = ", ".join(f.relative_path for f in found.future_files[:5])
+        return (
+            f"every export file under {exports_dir} is dated after today ({found.today}, UTC), e.g. {names}; "
+            "a file is loaded on its day (check the exporter's clock or the file names)"
+        )
+    return f"no export files found under {exports_dir} (expected marketplace/<table>/<YYYY-MM-DD>.csv)"
 
 
 def _root_message(error) -> str:  # a dagster SerializableErrorInfo

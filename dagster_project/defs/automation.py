@@ -55,7 +55,7 @@ from dagster_project.contract import TABLES
 from dagster_project.defs.jobs import nightly_job
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.defs.run_lookup import CoveringRun, covering_run, covering_runs
-from dagster_project.loading.export_files import dated_file, export_days
+from dagster_project.loading.export_files import dated_file, export_days, utc_today
 from dagster_project.settings import settings
 
 TRIGGER_TAG = "trustqa/trigger"
@@ -93,7 +93,7 @@ def is_complete(exports_dir: Path, day: dt.date, later_day_exists: bool, now: fl
 
 def complete_days_after(exports_dir: Path, after: dt.date | None, now: float, settle: float) -> list[dt.date]:
     """Export days after ``after`` that are complete, in date order, stopping at the first incomplete one."""
-    days = export_days(exports_dir)
+    days = export_days(exports_dir, through=utc_today())
     ready = []
     for i, day in enumerate(days):
         if after is not None and day <= after:
@@ -173,7 +173,7 @@ def read_cursor(text: str | None, exports_dir: Path) -> tuple[SensorCursor, list
     if text.lstrip().startswith("{"):
         return SensorCursor.from_json(text), []
     started = dt.date.fromisoformat(text)
-    days = watched_days(export_days(exports_dir), started)
+    days = watched_days(export_days(exports_dir, through=utc_today()), started)
     files = {day: DayFiles.of(file_stamps(exports_dir, day).values()) for day in days}
     note = f"cursor {text} is from an older version: recorded the files of {len(files)} started day(s), re-ran none"
     return SensorCursor(started, files), [note]
@@ -219,7 +219,7 @@ def start_complete_days(
 def rerun_redelivered_days(exports_dir: Path, cursor: SensorCursor, now: float, settle: float) -> SensorPlan:
     """Re-runs of the watched started days whose files changed since, once they have settled."""
     requests, notes, files = [], [], dict(cursor.files)
-    for day in watched_days(export_days(exports_dir), cursor.started):
+    for day in watched_days(export_days(exports_dir, through=utc_today()), cursor.started):
         stamps = file_stamps(exports_dir, day)
         before, current = files.get(day, NO_FILES), DayFiles.of(stamps.values())
         if current == before:

@@ -90,16 +90,15 @@ def _pid_alive(pid: int) -> bool:
 
 def death_reason(tags: dict[str, str], held_warehouse: Path | None = None) -> str | None:
     """Why the run with these tags is known to have no process any more, or None when it may be alive."""
+    if tags.get(HOST_TAG) == socket.gethostname() and tags.get(PID_TAG, "").isdigit():
+        pid = int(tags[PID_TAG])
+        if not _pid_alive(pid):
+            return f"its process {pid} is gone"
+        recorded, now = tags.get(PROCESS_START_TAG), process_start(pid)
+        if recorded and now and recorded != now:
+            return f"its process id {pid} now belongs to another process"
     if held_warehouse is not None and tags.get(WAREHOUSE_TAG) == str(held_warehouse.resolve()):
         return f"it writes {held_warehouse}, whose lock this process holds"
-    if tags.get(HOST_TAG) != socket.gethostname() or not tags.get(PID_TAG, "").isdigit():
-        return None
-    pid = int(tags[PID_TAG])
-    if not _pid_alive(pid):
-        return f"its process {pid} is gone"
-    recorded, now = tags.get(PROCESS_START_TAG), process_start(pid)
-    if recorded and now and recorded != now:
-        return f"its process id {pid} now belongs to another process"
     return None
 
 

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.contract import TABLES, Table
-from dagster_project.loading.export_files import misnamed_files
+from dagster_project.loading.export_files import dated_file, future_files, misnamed_files
 from dagster_project.loading.load_audit import AUDIT_SCHEMA, AUDIT_TABLE
 from dagster_project.loading.loader import LoadResult, load_days
 from dagster_project.loading.loader import connect as connect_duckdb
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA
-from dagster_project.loading.rules import quote_literal
+from dagster_project.loading.rules import FILE_DATE_IN_FUTURE, quote_literal
 from dagster_project.settings import snowflake_settings
 from dagster_project.snowflake.settings import SnowflakeSettings, connect
 
@@ -121,15 +121,18 @@ def _sql_dates(days: Sequence[dt.date]) -> str:
     return ", ".join(f"date '{d}'" for d in days) or "null"
 
 
-def _sql_misnamed_files(exports_dir: Path, tables: Sequence[Table]) -> str:
-    """The tables' misnamed export files (keyed by file in raw and quarantine) as an SQL ``in (...)`` list."""
-    return ", ".join(quote_literal(f.relative_path) for t in tables for f in misnamed_files(exports_dir, t)) or "null"
+def _sql_files_of_no_day(exports_dir: Path, tables: Sequence[Table], days: Sequence[dt.date]) -> str:
+    """The export files whose records the loader replaced outside the loaded days, as an SQL ``in (...)`` list:
+    misnamed files, files dated after today, and the days' own files (one that was in the future before)."""
+    files = [f for t in tables for f in (*misnamed_files(exports_dir, t), *future_files(exports_dir, t))]
+    files += [f for t in tables for d in days if (f := dated_file(exports_dir, t, d)) is not None]
+    return ", ".join(quote_literal(f.relative_path) for f in files) or "null"
 
 
 def _push_table(
     duck: Any, cursor: Any, table: Table, exports_dir: Path, days: list[dt.date], loaded_at: str, work: Path
 ) -> list[PushedTable]:
-    day_list, files = _sql_dates(days), _sql_misnamed_files(exports_dir, [table])
+    day_list, files = _sql_dates(days), _sql_files_of_no_day(exports_dir, [table], days)
     return [
         _push_relation(duck, cursor, RAW_SCHEMA, table.name, f"_export_date in ({day_list})", loaded_at, work),
         _push_relation(
@@ -137,7 +140,7 @@ def _push_table(
             cursor,
             QUARANTINE_SCHEMA,
             table.name,
-            f"_export_date in ({day_list}) or _source_file in ({files})",
+            f"_export_date in ({day_list}) or _source_file in ({files}) or rule = '{FILE_DATE_IN_FUTURE}'",
             loaded_at,
             work,
         ),
@@ -174,7 +177,7 @@ def push_days(
         with tempfile.TemporaryDirectory(prefix="trustqa_raw_push_") as work:
             for table in tables:
                 pushed += _push_table(duck, cursor, table, exports_dir, days, loaded_at_sql, Path(work))
-            day_list, files = _sql_dates(days), _sql_misnamed_files(exports_dir, tables)
+            day_list, files = _sql_dates(days), _sql_files_of_no_day(exports_dir, tables, days)
             names = ", ".join(quote_literal(t.name) for t in tables)
             audit_table = AUDIT_TABLE.split(".", 1)[1]
             pushed.append(
