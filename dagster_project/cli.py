@@ -90,6 +90,10 @@ def _day_range(args: argparse.Namespace) -> tuple[dt.date, dt.date] | None:
 
 # Exit codes of `trustqa materialize` (docs/recovery.md).
 EXIT_RUN_FAILED, EXIT_REFUSED, EXIT_WAREHOUSE_BUSY, EXIT_INTERRUPTED = 1, 2, 3, 130
+INTERRUPTED = (
+    "trustqa materialize: interrupted; a step that was running is marked failed and the published marts "
+    "are unchanged: run the same command again to finish (docs/recovery.md)"
+)
 
 
 def cmd_materialize(args: argparse.Namespace) -> int:
@@ -111,11 +115,7 @@ def cmd_materialize(args: argparse.Namespace) -> int:
         print(f"trustqa materialize: {exc}; nothing was run", file=sys.stderr)
         return EXIT_REFUSED
     except KeyboardInterrupt:
-        print(
-            "trustqa materialize: interrupted; a step that was running is marked failed and the published marts "
-            "are unchanged: run the same command again to finish (docs/recovery.md)",
-            file=sys.stderr,
-        )
+        print(INTERRUPTED, file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as exc:
         print(f"trustqa materialize: {describe_os_error(exc)}; nothing was published", file=sys.stderr)
@@ -205,6 +205,9 @@ def _report_outcome(outcome) -> int:
             "(the previous marts are unchanged)",
             file=sys.stderr,
         )
+    if outcome.interrupted:
+        print(INTERRUPTED, file=sys.stderr)
+        return EXIT_INTERRUPTED
     if not outcome.success or outcome.checks_failed:
         print("trustqa materialize: the run failed (see above)", file=sys.stderr)
         return EXIT_RUN_FAILED

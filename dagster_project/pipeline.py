@@ -37,6 +37,7 @@ class RunOutcome:
     checks_warned: list[str] = field(default_factory=list)  # failed with severity WARN (never blocking)
     gates: list[GateRow] = field(default_factory=list)
     future_files: list[str] = field(default_factory=list)  # dated after today: quarantined, loaded on their day
+    interrupted: bool = False  # stopped by Ctrl-C or SIGTERM (Dagster stops between events, the step fails)
 
     @property
     def blocking_gate_failed(self) -> bool:
@@ -120,6 +121,7 @@ def run_nightly(
         if event.is_step_failure:
             error = event.step_failure_data.error
             outcome.failures.append(f"{event.step_key}: {error.message.strip() if error else 'failed'}")
+            outcome.interrupted |= error is not None and error.cls_name == "DagsterExecutionInterruptedError"
         elif event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE:
             # e.g. the warehouse's lock held by another run: no step ran, the error says why
             error = event.engine_event_data.error

@@ -252,3 +252,30 @@ def test_a_folder_that_cannot_be_written_is_refused(tmp_path: Path, monkeypatch:
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != folder)
     with pytest.raises(PreflightError, match=f"cannot write {folder}: permission denied"):
         ensure_warehouse_folder(folder / "t.duckdb")
+
+
+def test_sigterm_during_dbt_stops_the_run_cleanly(tiny_exports: Path, tmp_path: Path) -> None:
+    warehouse, home = tmp_path / "w" / "t.duckdb", tmp_path / "home"
+    environment = {**os.environ, "DAGSTER_HOME": str(home)}
+    environment.pop("TRUSTQA_EXPORTS_DIR", None)
+    run = subprocess.Popen(
+        [TRUSTQA, *materialize_args(tiny_exports, warehouse)],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        dbt = wait_for_dbt(run)
+        run.send_signal(signal.SIGTERM)
+        _, stderr = run.communicate(timeout=REFUSAL_TIMEOUT)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL) if run.poll() is None else None
+    assert run.returncode == 130, stderr
+    assert "trustqa materialize: interrupted; a step that was running is marked failed" in stderr
+    assert not Path(f"/proc/{dbt}").exists()  # its dbt was stopped too
+    # nothing left STARTED: the next run needs no recovery
+    listed = trustqa("runs", home=home, timeout=REFUSAL_TIMEOUT)
+    assert listed.stdout.strip() == f"no unfinished run in {home}"
