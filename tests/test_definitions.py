@@ -105,7 +105,7 @@ def test_schedule_and_sensors_are_defined(dbt_manifest):
     assert defs.resolve_schedule_def("trustqa_nightly_schedule").job_name == "trustqa_nightly"
     assert defs.resolve_sensor_def("trustqa_exports_sensor").job_name == "trustqa_nightly"
     # recovers runs whose process died; starts no job
-    assert defs.resolve_sensor_def("trustqa_dead_run_sensor").job_name is None
+    assert not defs.resolve_sensor_def("trustqa_dead_run_sensor").has_jobs
 
 
 def test_dbt_assets_are_split_by_how_the_models_run(dbt_manifest):
