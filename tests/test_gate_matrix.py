@@ -9,9 +9,10 @@ gate, or warned) is asserted from the warehouse and the printed gate table;
 a blocked run must leave every mart exactly as the good run left it.
 
 Scenarios (kinds that can share a run do):
-- ``quarantined_and_warned``: every quarantined and warned kind at once;
-- ``blocked_in_staging``: an appeal decided before it was submitted and a
-  rating for a ticket that does not exist;
+- ``quarantined_and_warned``: every quarantined and warned kind at once
+  (among them a rating for a ticket that does not exist: an unknown
+  reference warns, docs/gates.md "Unknown references");
+- ``blocked_in_staging``: an appeal decided before it was submitted;
 - ``blocked_in_raw``: a day with zero orders.
 """
 
@@ -35,9 +36,14 @@ from tests.conftest import SEEDS, materialize
 pytestmark = pytest.mark.slow
 
 PUBLISHED = "trustqa_marts.duckdb"  # the analysts' copy, next to the warehouse
+# The outcome of each kind in these runs. A rating of an unknown ticket warns (`ticket_id references
+# stg_support__tickets`) unless more than TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE (default 5%) of the validated
+# ratings name unknown tickets: this run over every export day validates all 69 ratings of the sample, 1 of
+# them unknown. (A nightly run of 2026-11-14 alone would validate its 4 ratings: 25%, blocked.)
+EXPECTED = {kind: spec.expected for kind, spec in FAULT_KINDS.items()} | {"rating_for_missing_ticket": "warned"}
 SCENARIOS: dict[str, list[str]] = {
-    "quarantined_and_warned": [k for k, spec in FAULT_KINDS.items() if spec.expected != "blocked"],
-    "blocked_in_staging": ["appeal_decided_before_submitted", "rating_for_missing_ticket"],
+    "quarantined_and_warned": [k for k, expected in EXPECTED.items() if expected != "blocked"],
+    "blocked_in_staging": ["appeal_decided_before_submitted"],
     "blocked_in_raw": ["zero_orders_day"],
 }
 
@@ -107,9 +113,9 @@ def scenarios(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.mark.parametrize("kind", list(FAULT_KINDS))
 def test_each_fault_kind_has_its_documented_outcome(kind: str, scenarios: dict[str, Scenario]) -> None:
-    spec, scenario = FAULT_KINDS[kind], scenarios[scenario_of(kind)]
+    spec, expected, scenario = FAULT_KINDS[kind], EXPECTED[kind], scenarios[scenario_of(kind)]
     fault = scenario.injected[kind]
-    if spec.expected == "quarantined":
+    if expected == "quarantined":
         with duckdb.connect(str(scenario.warehouse), read_only=True) as con:
             lines = [
                 r[0]
@@ -124,7 +130,7 @@ def test_each_fault_kind_has_its_documented_outcome(kind: str, scenarios: dict[s
     else:
         suite, expectation = spec.gate.split(": ", 1)
         status, failing = scenario.gates[suite]
-        assert status == ("failed" if spec.expected == "blocked" else "warned"), (kind, status, failing)
+        assert status == ("failed" if expected == "blocked" else "warned"), (kind, status, failing)
         assert expectation in failing, (kind, failing)
 
 
@@ -133,7 +139,7 @@ def test_quarantine_and_warnings_do_not_stop_the_run(scenarios: dict[str, Scenar
     assert scenario.completed.returncode == 0, scenario.completed.stdout[-3000:] + scenario.completed.stderr[-3000:]
     assert "run succeeded" in scenario.completed.stdout
     statuses = [status for status, _ in scenario.gates.values()]
-    assert statuses.count("warned") == 2 and "failed" not in statuses and "not run" not in statuses
+    assert statuses.count("warned") == 3 and "failed" not in statuses and "not run" not in statuses
 
 
 @pytest.mark.parametrize(

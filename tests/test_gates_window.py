@@ -193,9 +193,13 @@ def test_staging_rows_reloaded_in_the_run_fail_the_restricted_gate(nightly, brok
         "outcome accepted values",
         "appeal_id unique",
         "action_id references stg_marketplace__enforcement_actions",
+        "unknown action_id share at most 5%",
         "no key re-sent with the same updated_at",
     }
-    assert [e.gate for e in outcome.failed_warnings] == ["no key re-sent with the same updated_at"]
+    assert [e.gate for e in outcome.failed_warnings] == [
+        "no key re-sent with the same updated_at",
+        "action_id references stg_marketplace__enforcement_actions",
+    ]
     # an old version that arrived again: its staging row did not change, the raw arrival is found
     assert [r["appeal_id"] for r in gates["no key re-sent with the same updated_at"].sample_rows] == [broken.resent_in]
     assert (gates["outcome accepted values"].unexpected_count, gates["outcome accepted values"].sample_rows) == (
@@ -206,6 +210,9 @@ def test_staging_rows_reloaded_in_the_run_fail_the_restricted_gate(nightly, brok
     assert gates["appeal_id unique"].sample_rows == [{"appeal_id": broken.duplicated, "copies": 2}]
     orphans = gates["action_id references stg_marketplace__enforcement_actions"]
     assert orphans.sample_rows == [{"appeal_id": broken.orphan, "action_id": "no-such-action"}]
+    # the share of unknown actions is over the validated rows: the orphan among the 3 reloaded rows
+    share = gates["unknown action_id share at most 5%"]
+    assert share.sample_rows == [{"unknown_rows": 1, "validated_rows": 3}]
 
 
 def test_staging_rows_outside_the_run_are_left_to_the_whole_table_gate(whole, broken: Broken) -> None:
@@ -215,6 +222,13 @@ def test_staging_rows_outside_the_run_are_left_to_the_whole_table_gate(whole, br
     assert sorted(r["appeal_id"] for r in bogus.sample_rows) == sorted([broken.bogus_in, broken.bogus_out])
     resent = failed(outcome)["no key re-sent with the same updated_at"]
     assert sorted(r["appeal_id"] for r in resent.sample_rows) == sorted([broken.resent_in, broken.resent_out])
+    # the orphan is 1 of every appeal: reported, below the blocking share
+    orphans = failed(outcome)["action_id references stg_marketplace__enforcement_actions"]
+    assert (orphans.blocking, orphans.sample_rows) == (
+        False,
+        [{"appeal_id": broken.orphan, "action_id": "no-such-action"}],
+    )
+    assert "unknown action_id share at most 5%" not in failed(outcome)
 
 
 def test_a_blocked_load_is_validated_again_by_the_next_run(sample_warehouse, tmp_path_factory) -> None:
