@@ -204,6 +204,9 @@ def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
         "trustqa_dbt_tables",
         "marts_gates__tables",
         "published__marts",
+        # the warning checks on the shift and spike marts (never blocking)
+        "marts__fct_metric_shifts_weekly_weekly_signals",
+        "marts__fct_volume_spikes_daily_daily_spikes",
     }
     upstream = {
         name: {d.node.name for d in job.graph.dependency_structure.all_upstream_outputs_from_node(name)}
@@ -213,6 +216,7 @@ def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
     assert "staging_gates" in upstream["trustqa_dbt_incremental"]
     assert "trustqa_dbt_incremental" in upstream["trustqa_dbt_tables"]  # the marts read the histories
     assert {"marts_gates__incremental", "marts_gates__tables"} <= upstream["published__marts"]
+    assert "trustqa_dbt_tables" in upstream["marts__fct_metric_shifts_weekly_weekly_signals"]
 
 
 def test_the_definitions_are_built_from_the_settings_they_are_given(tmp_path, dbt_manifest):
@@ -232,3 +236,12 @@ def test_the_definitions_are_built_from_the_settings_they_are_given(tmp_path, db
     assert on_snowflake.resolve_asset_graph().get_all_asset_keys() == duckdb_keys - {published}
     assert on_duckdb.resources["warehouse"].duckdb_path == str(tmp_path / "w.duckdb")
     assert on_snowflake.resources["warehouse"].target == "snowflake"
+
+
+def test_the_shift_and_spike_marts_have_warning_checks(dbt_manifest):
+    from dagster_project.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    shifts, spikes = key("marts", "fct_metric_shifts_weekly"), key("marts", "fct_volume_spikes_daily")
+    checks = {(k.asset_key, k.name) for k in graph.asset_check_keys}
+    assert {(shifts, "weekly_signals"), (spikes, "daily_spikes")} <= checks

@@ -11,6 +11,7 @@ import dagster as dg
 from dagster_project.defs.automation import exports_sensor, nightly_schedule
 from dagster_project.defs.dbt_assets import dbt_asset_definitions, dbt_step_of
 from dagster_project.defs.gate_checks import build_all_gate_checks
+from dagster_project.defs.insight_checks import insight_checks
 from dagster_project.defs.jobs import nightly_job
 from dagster_project.defs.publish_asset import published_marts
 from dagster_project.defs.raw_assets import raw_assets
@@ -23,7 +24,7 @@ def build_definitions(config: Settings) -> dg.Definitions:
     return dg.Definitions(
         # the analysts' DuckDB copy; on Snowflake analysts query the marts schema with their role
         assets=[*raw_assets, *dbt_asset_definitions, *([published_marts] if config.target == "duckdb" else [])],
-        asset_checks=build_all_gate_checks(dbt_step_of),
+        asset_checks=[*build_all_gate_checks(dbt_step_of), *insight_checks],
         jobs=[nightly_job],
         schedules=[nightly_schedule],
         sensors=[exports_sensor, dead_run_sensor],
