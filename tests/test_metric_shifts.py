@@ -36,10 +36,19 @@ from typing import Any
 import pytest
 import yaml
 
-from dagster_project.settings import DBT_PROJECT_DIR
-from tests.dbt_runner import Warehouse
+from dagster_project.loading.export_files import export_days
+from dagster_project.settings import DBT_PROJECT_DIR, snowflake_settings
+from dagster_project.snowflake.raw_push import push_days
+from dagster_project.snowflake.settings import SnowflakeSettings, connect
+from tests.dbt_runner import Warehouse, run_dbt
 from tests.export_builder import write_exports
 from tests.pipeline_runner import build_from_exports
+from tests.test_snowflake import (
+    _rows_differ,
+    _sort_key,
+    _value,
+    emulator,  # noqa: F401 (the fakesnow server fixture, started only when asked for)
+)
 
 pytestmark = pytest.mark.slow
 
@@ -277,12 +286,24 @@ def exports() -> dict[str, dict[str, list[dict[str, Any]]]]:
     }
 
 
+SHIFT_RELATIONS = [
+    ("intermediate", "int_shift_units"),
+    ("intermediate", "int_shift_rubric_units"),
+    ("marts", "fct_metric_shifts_weekly"),
+    ("marts", "fct_metric_shift_drivers_weekly"),
+]
+
+
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
-    root = tmp_path_factory.mktemp("metric_shifts")
+def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_exports(tmp_path_factory.mktemp("metric_shifts_exports"), exports())
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory, export_dir: Path) -> Iterator[Warehouse]:
     built = build_from_exports(
-        Path(root / "work"),
-        write_exports(root / "exports", exports()),
+        tmp_path_factory.mktemp("metric_shifts") / "work",
+        export_dir,
         dbt_args=[
             "build",
             "--select",
@@ -615,3 +636,46 @@ def test_sample_variance_helper_agrees_with_python() -> None:
     baseline = [80, 90, 100] * 16
     assert (statistics.mean(current), statistics.variance(current)) == (75, 300)
     assert math.isclose(statistics.variance(baseline), 3200 / 47)
+
+
+@pytest.fixture(scope="module")
+def snowflake_shifts(
+    emulator: dict[str, str],  # noqa: F811
+    export_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> SnowflakeSettings:
+    """The same exports pushed to the fakesnow emulator and built by dbt on the snowflake target."""
+    work = tmp_path_factory.mktemp("metric_shifts_snowflake")
+    settings = snowflake_settings()
+    push_days(export_dir, export_days(export_dir), work / "scratch.duckdb", settings)
+    run_dbt(["build", "--select", "+fct_metric_shift_drivers_weekly"], work, work / "unused.duckdb", emulator)
+    return settings
+
+
+def test_the_same_rows_on_snowflake(snowflake_shifts: SnowflakeSettings, warehouse: Warehouse) -> None:
+    """Every row of the shift models equals DuckDB's (floats to 1e-9 relative), z, p and q included.
+
+    tests/test_snowflake.py compares the marts of the bundled sample, whose two weeks give no test; these
+    exports give tests, signals and every kind of driver row.
+    """
+    cursor = connect(snowflake_shifts).cursor()
+    cursor.execute(f"use database {snowflake_shifts.database}")
+    compared = {}
+    for schema, relation in SHIFT_RELATIONS:
+        select = ", ".join(warehouse.columns(schema, relation))
+        expected = sorted(
+            (
+                tuple(_value(v) for v in r)
+                for r in warehouse.con.execute(f"select {select} from {schema}.{relation}").fetchall()
+            ),
+            key=_sort_key,
+        )
+        cursor.execute(f"select {select} from {schema}.{relation}")
+        actual = sorted((tuple(_value(v) for v in r) for r in cursor.fetchall()), key=_sort_key)
+        assert len(actual) == len(expected), relation
+        differing = [(a, e) for a, e in zip(actual, expected, strict=True) if _rows_differ(a, e)]
+        assert differing == [], (relation, differing[:3])
+        compared[relation] = len(expected)
+    assert compared["fct_metric_shift_drivers_weekly"] > 1000
+    cursor.execute("select count(*) from marts.fct_metric_shifts_weekly where is_signal")
+    assert cursor.fetchone()[0] == 6  # the six qa_score slices of W4 (test_benjamini_hochberg_over_the_week_and_metric)

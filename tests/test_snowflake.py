@@ -50,6 +50,8 @@ FIRST_DAYS = [dt.date(2026, 11, d) for d in range(1, 11)]
 LATER_DAYS = [dt.date(2026, 11, d) for d in range(11, 15)]
 REL_TOL = 1e-9  # floats: both targets compute in double precision, summation order may differ
 SERVER = Path(__file__).with_name("fakesnow_server.py")
+# Marts the DuckDB-vs-Snowflake comparison must include, with rows (every mart in `marts` is compared)
+CROSS_TARGET_MARTS = {"fct_metric_shifts_weekly", "fct_metric_shift_drivers_weekly"}
 
 
 def _free_port() -> int:
@@ -188,7 +190,7 @@ def assert_marts_equal_duckdb(snowflake_settings: SnowflakeSettings, sample_ware
         marts = _mart_columns(duck)
         assert len(marts) >= 13
         assert snowflake_marts == set(marts)
-        differing, compared = {}, 0
+        differing, compared, compared_by_mart = {}, 0, {}
         for table, columns in marts.items():
             select = ", ".join(f"cast({c} as varchar)" if "TIMESTAMP" in kind else c for c, kind in columns)
             expected = sorted(
@@ -201,6 +203,7 @@ def assert_marts_equal_duckdb(snowflake_settings: SnowflakeSettings, sample_ware
                 differing[table] = f"{len(actual)} rows on Snowflake, {len(expected)} on DuckDB"
                 continue
             compared += len(expected)
+            compared_by_mart[table] = len(expected)
             bad = [(a, e) for a, e in zip(actual, expected, strict=True) if _rows_differ(a, e)]
             if bad:
                 differing[table] = (
@@ -208,6 +211,7 @@ def assert_marts_equal_duckdb(snowflake_settings: SnowflakeSettings, sample_ware
                 )
     assert differing == {}
     assert compared > 1000
+    assert all(compared_by_mart.get(m, 0) > 0 for m in CROSS_TARGET_MARTS), compared_by_mart
 
 
 def test_gx_suites_pass_on_snowflake(snowflake_warehouse) -> None:
