@@ -72,3 +72,11 @@ def test_the_report_lists_signals_largest_change_first() -> None:
     report = weekly_report(WEEK, [small, large, shift(is_signal=False)], {}, 0.05)
     assert report.splitlines()[0].endswith("2 signals among 3 tests.")
     assert report.index("trading_cards") < report.index("coins")
+
+
+def test_a_week_without_any_test_says_there_was_not_enough_data() -> None:
+    untested = [shift(is_signal=False, p_value=None, q_value=None)]
+    assert weekly_report(WEEK, untested, {}, 0.05).splitlines()[1] == (
+        "No significant shift: no slice of this week had enough units in the week and in its baseline for a test "
+        "(shift_min_n), so nothing can be called a change yet."
+    )

@@ -145,6 +145,11 @@ def weekly_report(
         (s for s in shifts if s.is_signal), key=lambda s: (-abs(s.rel_change or 0.0), s.metric, s.slice_value)
     )
     heading = f"Quality shifts in the week of {week} (Monday), against the 4 complete weeks before:"
+    if not tested:
+        return (
+            f"{heading}\nNo significant shift: no slice of this week had enough units in the week and in its "
+            "baseline for a test (shift_min_n), so nothing can be called a change yet."
+        )
     if not signals:
         return (
             f"{heading}\nNo significant shift: none of the {len(tested)} tests of this week has a q-value "
