@@ -490,11 +490,15 @@ def test_a_mix_only_change_is_all_mix(shifts: dict, drivers: dict) -> None:
     c1, c2 = agents["c1"], agents["c2"]
     assert (c1["base_share"], c1["cur_share"], c1["base_value"], c1["cur_value"]) == (0.5, 0.8, 1.0, 1.0)
     assert (c2["base_share"], c2["cur_share"], c2["base_value"], c2["cur_value"]) == (0.5, 0.2, 0.5, 0.5)
-    # mix: (0.8 - 0.5)(1 + 1) / 2 = 0.3 and (0.2 - 0.5)(0.5 + 0.5) / 2 = -0.15; rate: 0
+    # the slice's level (0.9 + 0.75) / 2 = 0.825; mix: (0.8 - 0.5)((1 + 1) / 2 - 0.825) = 0.0525 (the
+    # better agent gained work) and (0.2 - 0.5)((0.5 + 0.5) / 2 - 0.825) = 0.0975 (the weaker one lost it)
     assert (c1["rate_effect"], c2["rate_effect"]) == (0.0, 0.0)
-    assert close(c1["mix_effect"], 0.3) and close(c2["mix_effect"], -0.15)
+    assert close(c1["mix_effect"], 0.0525) and close(c2["mix_effect"], 0.0975)
     assert close(c1["contribution"] + c2["contribution"], shifts[(W4, "csat_pct", "all", "all")]["abs_change"])
-    assert close(c1["contribution_share"], 2.0) and close(c2["contribution_share"], -1.0)
+    assert close(c1["contribution_share"], 0.35) and close(c2["contribution_share"], 0.65)
+    assert (c2["rank"], c1["rank"]) == (1, 2)
+    # the textbook split, (w1 - w0)(r1 + r0) / 2 per member, has the same total: 0.3 - 0.15
+    assert close(sum((r["cur_share"] - r["base_share"]) * r["cur_value"] for r in (c1, c2)), 0.15)
 
 
 def test_a_rate_only_change_is_all_rate(shifts: dict, drivers: dict) -> None:
@@ -522,6 +526,17 @@ def test_contributions_add_up_to_the_change(shifts: dict, drivers: dict) -> None
             rows = members.values()
             assert close(sum(r["contribution"] for r in rows), shift["abs_change"]), (key, dimension)
             assert close(sum(r["mix_effect"] + r["rate_effect"] for r in rows), shift["abs_change"])
+            # the level moves mix between members, not the dimension's total: the textbook total
+            textbook_mix = sum(
+                (r["cur_share"] - r["base_share"])
+                * (
+                    (r["cur_value"] if r["cur_n"] else r["base_value"])
+                    + (r["base_value"] if r["base_n"] else r["cur_value"])
+                )
+                / 2
+                for r in rows
+            )
+            assert close(sum(r["mix_effect"] for r in rows), textbook_mix)
             assert close(sum(r["base_share"] for r in rows), 1.0) and close(sum(r["cur_share"] for r in rows), 1.0)
             assert sum(r["cur_n"] for r in rows) == shift["n"] and sum(r["base_n"] for r in rows) == shift["baseline_n"]
             # value is the share-weighted mean of the members' values
@@ -535,17 +550,18 @@ def test_a_member_on_one_side_only_keeps_the_identity(shifts: dict, drivers: dic
     """appeal_overturn_rate, W4: p2 decides only in W4, p3 only in the baseline."""
     agents = drivers[(W4, "appeal_overturn_rate", "all", "all")]["agent"]
     p1, p2, p3 = agents["p1"], agents["p2"], agents["p3"]
-    # p1: w 1/2 -> 2/3, r 0 -> 1: mix (2/3 - 1/2)(1 + 0) / 2 = 1/12, rate (1 - 0)(2/3 + 1/2) / 2 = 7/12
+    # slice level (1.0 + 0.5) / 2 = 0.75
+    # p1: w 1/2 -> 2/3, r 0 -> 1: mix (2/3 - 1/2)((1 + 0) / 2 - 0.75) = -1/24, rate (1 - 0)(2/3 + 1/2) / 2 = 7/12
     assert (p1["base_n"], p1["cur_n"], p1["base_value"], p1["cur_value"]) == (1, 2, 0.0, 1.0)
-    assert close(p1["mix_effect"], 1 / 12) and close(p1["rate_effect"], 7 / 12)
-    # p2 only in W4: its missing baseline value is taken as its W4 value, so all mix: w1 r1 = 1/3
+    assert close(p1["mix_effect"], -1 / 24) and close(p1["rate_effect"], 7 / 12)
+    # p2 only in W4: its missing baseline value is taken as its W4 value, so all mix: w1 (r1 - 0.75) = 1/12
     assert (p2["base_n"], p2["base_share"], p2["base_value"], p2["cur_value"]) == (0, 0.0, None, 1.0)
-    assert p2["rate_effect"] == 0.0 and close(p2["mix_effect"], 1 / 3)
-    # p3 only in the baseline: -w0 r0 = -1/2
+    assert p2["rate_effect"] == 0.0 and close(p2["mix_effect"], 1 / 12)
+    # p3 only in the baseline: -w0 (r0 - 0.75) = -1/8
     assert (p3["cur_n"], p3["cur_share"], p3["cur_value"], p3["base_value"]) == (0, 0.0, None, 1.0)
-    assert p3["rate_effect"] == 0.0 and close(p3["contribution"], -0.5)
+    assert p3["rate_effect"] == 0.0 and close(p3["contribution"], -1 / 8)
     total = p1["contribution"] + p2["contribution"] + p3["contribution"]
-    assert close(total, shifts[(W4, "appeal_overturn_rate", "all", "all")]["abs_change"])  # 2/3 + 1/3 - 1/2
+    assert close(total, shifts[(W4, "appeal_overturn_rate", "all", "all")]["abs_change"])  # 13/24 + 2/24 - 3/24
     assert [r["driver_value"] for r in sorted(agents.values(), key=lambda r: r["rank"])] == ["p1", "p3", "p2"]
 
 

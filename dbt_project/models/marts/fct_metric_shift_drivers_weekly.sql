@@ -4,16 +4,21 @@
 -- dimension of its metric other than its own slice dimension: one row per
 -- member (driver_value) found on either side, with its shares of the slice's
 -- units and its values before (baseline, pooled) and after (the week), and
--- the symmetric Kitagawa / Das Gupta decomposition of the change:
+-- the symmetric Kitagawa / Das Gupta decomposition of the change, its mix
+-- effect measured from the slice's mean level (value + baseline_value) / 2:
 --
---     mix_effect  = (cur_share - base_share) * (cur_value + base_value) / 2
+--     mix_effect  = (cur_share - base_share) * ((cur_value + base_value) / 2 - level)
 --     rate_effect = (cur_value - base_value) * (cur_share + base_share) / 2
 --     contribution = mix_effect + rate_effect
 --
--- A member found on one side only takes the other side's value as its
--- missing value (its share there is 0, so the identity holds): the
--- contributions of a shift add up to its abs_change (the slice's value is the
--- share-weighted mean of its members' values). For the QA metrics, also one
+-- The shares' changes sum to 0, so the level changes no dimension's total mix
+-- (the textbook split, (cur_share - base_share) * (cur_value + base_value) / 2
+-- per member, gives the same sum) but a member who gains or loses work at the
+-- slice's own level no longer shows a mix effect of its share change times
+-- the whole level. A member found on one side only takes the other side's
+-- value as its missing value (its share there is 0, so the identity holds):
+-- the contributions of a shift add up to its abs_change (the slice's value is
+-- the share-weighted mean of its members' values). For the QA metrics, also one
 -- row per rubric item (driver_dimension rubric_item): its pass rate before
 -- and after in the slice, with its own two-proportion test (no
 -- decomposition).
@@ -38,6 +43,8 @@ shifts as (
         slice_value,
         n,
         baseline_n,
+        value,
+        baseline_value,
         abs_change
     from {{ ref('fct_metric_shifts_weekly') }}
     where
@@ -144,6 +151,7 @@ members as (
         cast(member_sides.cur_n as double) / cast(shifts.n as double) as cur_share,
         member_sides.base_value_sum / cast(nullif(member_sides.base_n, 0) as double) as base_value,
         member_sides.cur_value_sum / cast(nullif(member_sides.cur_n, 0) as double) as cur_value,
+        (shifts.value + shifts.baseline_value) / 2.0 as slice_level,
         shifts.abs_change
     from shifts
     inner join member_sides
@@ -155,7 +163,9 @@ members as (
     where member_sides.base_n > 0 or member_sides.cur_n > 0
 ),
 
--- a side without units takes the other side's value (its share is 0)
+-- a side without units takes the other side's value (its share is 0); the
+-- mix effect is measured from the slice's mean level (the shares' changes sum
+-- to 0, so this moves no mix between dimensions, only between members)
 effects as (
     select
         week_start,
@@ -171,7 +181,8 @@ effects as (
         base_value,
         cur_value,
         abs_change,
-        (cur_share - base_share) * (coalesce(cur_value, base_value) + coalesce(base_value, cur_value)) / 2.0
+        (cur_share - base_share)
+        * ((coalesce(cur_value, base_value) + coalesce(base_value, cur_value)) / 2.0 - slice_level)
             as mix_effect,
         (coalesce(cur_value, base_value) - coalesce(base_value, cur_value)) * (cur_share + base_share) / 2.0
             as rate_effect
