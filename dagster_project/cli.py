@@ -27,6 +27,7 @@ from dagster_project.settings import (
 def cmd_generate(args: argparse.Namespace) -> int:
     from dagster_project.generator import generate_exports
     from dagster_project.generator.faults import FAULT_KINDS, inject_faults, parse_kinds
+    from dagster_project.generator.planted import MANIFEST, PlantedShift, planted_summary
 
     if args.list_faults or args.inject_faults == "list":
         for kind in FAULT_KINDS.values():
@@ -39,13 +40,20 @@ def cmd_generate(args: argparse.Namespace) -> int:
     try:
         kinds = parse_kinds(args.inject_faults) if args.inject_faults else []
         fault_day = dt.date.fromisoformat(args.fault_day) if args.fault_day else None
+        shifts = [PlantedShift.parse(spec) for spec in args.plant_shift or []]
+        start = dt.date.fromisoformat(args.start)
+        counts = generate_exports(
+            Path(args.out), start, args.days, args.scale, args.seed, args.support_scale, args.qa_sampling, shifts
+        )
     except ValueError as exc:
         print(f"trustqa generate: {exc}", file=sys.stderr)
         return 2
-    counts = generate_exports(Path(args.out), dt.date.fromisoformat(args.start), args.days, args.scale, args.seed)
     for name, rows in counts.items():
         print(f"{name:>22}  {rows:>12,} rows")
     print(f"wrote {sum(counts.values()):,} rows to {args.out}")
+    if shifts:
+        print(f"\nplanted {len(shifts)} shift(s) (listed with their reviews in {Path(args.out) / MANIFEST}):")
+        print("\n".join(f"  {line}" for line in planted_summary(Path(args.out))))
     if kinds:
         try:
             injected = inject_faults(Path(args.out), kinds, fault_day, args.seed)
@@ -323,6 +331,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--days", type=int, help="number of export days (required)")
     gen.add_argument("--scale", type=float, default=1.0, help="1 = about 1M orders and 100k tickets per 365 days")
     gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--support-scale", type=float, help="scale of the new support tickets (default: --scale)")
+    gen.add_argument(
+        "--qa-sampling", type=float, default=1.0, help="multiply every QA sampling rate (capped at 1; default 1)"
+    )
+    gen.add_argument(
+        "--plant-shift",
+        action="append",
+        metavar="category=C,agents=A+B,weeks=W,size=S",
+        help="move by S points (e.g. -15) the QA scores of agents A, B (default: every agent) in reviews of "
+        "category-C tickets (default: every review) reviewed in the ISO weeks of the Mondays W (joined by +); "
+        "written to planted_shifts.json; repeatable",
+    )
     gen.add_argument(
         "--inject-faults", metavar="KIND[,KIND...]", help="then inject these faults ('list' lists the kinds)"
     )

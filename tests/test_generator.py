@@ -280,3 +280,191 @@ def test_parallel_writer_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(run, "PARALLEL_WRITER_MIN_WORK", 0.0)
     assert generate_exports(tmp_path / "process", **small) == inline
     assert _tree(tmp_path / "process") == _tree(tmp_path / "inline")
+
+
+# -- planted shifts and the volume knobs -----------------------------------------------------------------------
+
+SHIFT_ARGS = {
+    "start": dt.date(2026, 10, 26),
+    "days": 14,
+    "scale": 0.02,
+    "seed": 7,
+    "support_scale": 0.5,
+    "qa_sampling": 6.0,
+}
+SHIFT_WEEK = dt.date(2026, 11, 2)
+SHIFT_CATEGORY = "trading_cards"
+SHIFT_SIZE = -15.0
+
+
+def _week_of(stamp: str) -> dt.date:
+    day = _instant(stamp).astimezone(dt.UTC).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+def _versions(root: Path, name: str) -> list[dict]:
+    """Every row of a table, in file order."""
+    t = TABLES_BY_NAME[name]
+    return [row for p in sorted(Path(t.folder(str(root))).iterdir()) for row in _read(t, p.read_text("utf-8"))]
+
+
+@pytest.fixture(scope="module")
+def shifted(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The same run without and with a planted shift on the two agents with the most matching reviews."""
+    from dagster_project.generator.planted import PlantedShift
+
+    base = tmp_path_factory.mktemp("unshifted")
+    generate_exports(base, **SHIFT_ARGS)
+    category = {str(r["ticket_id"]): r["category"] for r in _versions(base, "tickets")}
+    firsts = list({r["review_id"]: r for r in reversed(_versions(base, "qa_reviews"))}.values())
+    per_agent: dict[str, int] = defaultdict(int)
+    for r in firsts:
+        if r["case_type"] == "ticket" and category[r["case_id"]] == SHIFT_CATEGORY:
+            per_agent[r["agent_id"]] += _week_of(r["reviewed_at"]) == SHIFT_WEEK
+    agents = tuple(sorted(sorted(per_agent, key=lambda a: (-per_agent[a], a))[:2]))
+    shift = PlantedShift(weeks=(SHIFT_WEEK,), size=SHIFT_SIZE, category=SHIFT_CATEGORY, agents=agents)
+    out = tmp_path_factory.mktemp("shifted")
+    generate_exports(out, **SHIFT_ARGS, plant_shifts=[shift])
+    return {"base": base, "out": out, "agents": agents, "category": category}
+
+
+def _matches(review: dict, agents: tuple[str, ...], category: dict[str, str]) -> bool:
+    """The documented rule: a sampled review of one of the agents, reviewed in the week, of a ticket of the category."""
+    return (
+        review["sampling_method"] != "calibration"
+        and review["agent_id"] in agents
+        and _week_of(review["reviewed_at"]) == SHIFT_WEEK
+        and review["case_type"] == "ticket"
+        and category[review["case_id"]] == SHIFT_CATEGORY
+    )
+
+
+def test_a_planted_shift_changes_only_the_matching_reviews(shifted: dict) -> None:
+    base, out = _tree(shifted["base"]), _tree(shifted["out"])
+    assert base.keys() == out.keys()
+    assert [p for p in base if base[p] != out[p] and not p.startswith("support/qa_reviews/")] == []
+    before, after = _versions(shifted["base"], "qa_reviews"), _versions(shifted["out"], "qa_reviews")
+    assert [r["review_id"] for r in before] == [r["review_id"] for r in after]
+    matched = set()
+    for old, new in zip(before, after, strict=True):
+        if _matches(old, shifted["agents"], shifted["category"]):
+            matched.add(old["review_id"])
+        else:
+            assert new == old
+            continue
+        moved = {k for k in old if old[k] != new[k]}
+        assert moved <= {"overall_score", "resolution_correct"}, moved
+        assert new["overall_score"] == max(0.0, round(old["overall_score"] + SHIFT_SIZE, 1))
+        assert new["resolution_correct"] in (old["resolution_correct"], False)  # a drop only fails items
+    assert len(matched) >= 10  # enough to mean something (two busy agents, one week)
+    assert {r["agent_id"] for r in after if r["review_id"] in matched} == set(shifted["agents"])
+
+
+def test_a_planted_shift_moves_the_scores_by_its_size_on_average(shifted: dict) -> None:
+    """First versions of the matching reviews: mean moved by the size (clipped at 0), resolutions fail more."""
+    from dagster_project.generator.planted import MANIFEST
+
+    def firsts(root: Path) -> dict[str, dict]:
+        return {r["review_id"]: r for r in reversed(_versions(root, "qa_reviews"))}
+
+    before, after = firsts(shifted["base"]), firsts(shifted["out"])
+    ids = sorted(k for k, r in before.items() if _matches(r, shifted["agents"], shifted["category"]))
+    old = [before[k]["overall_score"] for k in ids]
+    new = [after[k]["overall_score"] for k in ids]
+    expected = sum(max(0.0, s + SHIFT_SIZE) - s for s in old) / len(ids)
+    assert sum(new) / len(ids) - sum(old) / len(ids) == pytest.approx(expected, abs=1e-9)
+    assert -15.0 <= expected < -14.0  # clipping at 0 barely matters: a real 15-point drop
+    failed_before = sum(before[k]["resolution_correct"] is False for k in ids)
+    failed_after = sum(after[k]["resolution_correct"] is False for k in ids)
+    assert failed_after > failed_before
+    manifest = json.loads((shifted["out"] / MANIFEST).read_text())
+    assert manifest == [
+        {
+            "category": SHIFT_CATEGORY,
+            "agents": list(shifted["agents"]),
+            "weeks": [SHIFT_WEEK.isoformat()],
+            "size": SHIFT_SIZE,
+            "reviews_shifted": len(ids),
+            "mean_overall_score_before": round(sum(old) / len(ids), 2),
+            "mean_overall_score_after": round(sum(new) / len(ids), 2),
+            "resolution_failed_before": failed_before,
+            "resolution_failed_after": failed_after,
+            "review_ids": ids,
+        }
+    ]
+    assert not (shifted["base"] / MANIFEST).exists()
+
+
+def test_a_planted_shift_is_deterministic(shifted: dict, tmp_path: Path) -> None:
+    from dagster_project.generator.planted import PlantedShift
+
+    shift = PlantedShift(weeks=(SHIFT_WEEK,), size=SHIFT_SIZE, category=SHIFT_CATEGORY, agents=shifted["agents"])
+    generate_exports(tmp_path, **SHIFT_ARGS, plant_shifts=[shift])
+    assert _tree(tmp_path) == _tree(shifted["out"])
+    assert (tmp_path / "planted_shifts.json").read_bytes() == (shifted["out"] / "planted_shifts.json").read_bytes()
+
+
+def test_plant_shift_specification() -> None:
+    from dagster_project.generator.planted import PlantedShift
+
+    shift = PlantedShift.parse("category=trading_cards,agents=ag_0012+ag_0040,weeks=2026-11-02+2026-11-09,size=-15")
+    assert shift == PlantedShift(
+        weeks=(dt.date(2026, 11, 2), dt.date(2026, 11, 9)),
+        size=-15.0,
+        category="trading_cards",
+        agents=("ag_0012", "ag_0040"),
+    )
+    assert PlantedShift.parse("weeks=2026-11-02,size=4.5") == PlantedShift(weeks=(dt.date(2026, 11, 2),), size=4.5)
+    for spec, message in (
+        ("weeks=2026-11-03,size=-15", "not a Monday .* starts on 2026-11-02"),
+        ("category=trading_cards,weeks=2026-11-02", "size required"),
+        ("category=cards,weeks=2026-11-02,size=-15", "unknown category 'cards'"),
+        ("agents=12,weeks=2026-11-02,size=-15", "not an agent id"),
+        ("weeks=2026-11-02,size=-150", "between -100 and 100"),
+        ("weeks=2026-11-02,size=0", "non-zero"),
+        ("team=x,weeks=2026-11-02,size=-15", "KEY=VALUE with KEY in category, agents, weeks, size"),
+        ("weeks=2 Nov,size=-15", "YYYY-MM-DD Mondays"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            PlantedShift.parse(spec)
+
+
+def test_the_cli_plants_a_shift_and_says_what_it_changed(
+    shifted: dict, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    from dagster_project.cli import main
+
+    args = SHIFT_ARGS
+    command = ["generate", "--out", str(tmp_path), "--start", args["start"].isoformat(), "--days", str(args["days"])]
+    command += [
+        "--scale",
+        str(args["scale"]),
+        "--seed",
+        str(args["seed"]),
+        "--support-scale",
+        str(args["support_scale"]),
+    ]
+    command += ["--qa-sampling", str(args["qa_sampling"])]
+    spec = f"category={SHIFT_CATEGORY},agents={'+'.join(shifted['agents'])},weeks={SHIFT_WEEK},size={SHIFT_SIZE:g}"
+    assert main([*command, "--plant-shift", spec]) == 0
+    assert _tree(tmp_path) == _tree(shifted["out"])
+    printed = capsys.readouterr().out
+    manifest = json.loads((tmp_path / "planted_shifts.json").read_text())
+    assert (
+        f"trading_cards, {'+'.join(shifted['agents'])}, weeks 2026-11-02, size -15: "
+        f"{manifest[0]['reviews_shifted']} reviews, mean overall_score {manifest[0]['mean_overall_score_before']} -> "
+    ) in printed
+    assert main([*command, "--plant-shift", "weeks=2026-11-03,size=-15"]) == 2
+    assert "is not a Monday" in capsys.readouterr().err
+
+
+def test_support_scale_and_qa_sampling_add_tickets_and_reviews(exports: tuple[Path, dict[str, int]], tmp_path) -> None:
+    counts = generate_exports(tmp_path, **{**ARGS, "support_scale": 3 * ARGS["scale"], "qa_sampling": 4.0})
+    ours = exports[1]
+    assert 2.5 * ours["tickets"] < counts["tickets"] < 3.5 * ours["tickets"]
+
+    def sampled(root: Path) -> int:
+        return sum(r["sampling_method"] != "calibration" for r in _versions(root, "qa_reviews"))
+
+    assert sampled(tmp_path) > 6 * sampled(exports[0])  # 3 x the tickets, 4 x the rate (some capped at 1)
+    assert counts["users"] == ours["users"] and counts["shows"] == ours["shows"]  # the marketplace is the same

@@ -89,13 +89,15 @@ def _appeal_versions(ctx: Context, appeals: Rows) -> Rows:
     return v
 
 
-def _audit_cases(rng: np.random.Generator, actions: Rows, appeals: Rows, overturned_at: np.ndarray) -> Rows:
+def _audit_cases(
+    ctx: Context, rng: np.random.Generator, actions: Rows, appeals: Rows, overturned_at: np.ndarray
+) -> Rows:
     """Sampled enforcement and appeal cases with their review times."""
     n = len(actions)
     created = actions["created_at"]
     by_agent = actions["agent_id"] > 0
-    random = by_agent & bernoulli(rng, C.QA_ACTION_RANDOM, n)
-    targeted = by_agent & ~random & (overturned_at != NEVER) & bernoulli(rng, C.QA_ACTION_TARGETED, n)
+    random = by_agent & bernoulli(rng, ctx.qa_rate(C.QA_ACTION_RANDOM), n)
+    targeted = by_agent & ~random & (overturned_at != NEVER) & bernoulli(rng, ctx.qa_rate(C.QA_ACTION_TARGETED), n)
     earliest = np.where(
         targeted, np.maximum(created + 4 * DAY, np.where(targeted, overturned_at, 0) + DAY), created + 4 * DAY
     )
@@ -114,8 +116,8 @@ def _audit_cases(rng: np.random.Generator, actions: Rows, appeals: Rows, overtur
         }
     )
     m = len(appeals)
-    random = bernoulli(rng, C.QA_APPEAL_RANDOM, m)
-    stratified = ~random & (appeals["review_level"] == 2) & bernoulli(rng, C.QA_APPEAL_STRATIFIED, m)
+    random = bernoulli(rng, ctx.qa_rate(C.QA_APPEAL_RANDOM), m)
+    stratified = ~random & (appeals["review_level"] == 2) & bernoulli(rng, ctx.qa_rate(C.QA_APPEAL_STRATIFIED), m)
     pick = np.flatnonzero(random | stratified)
     appeal = Rows(
         {
@@ -200,7 +202,7 @@ def action_futures(ctx: Context, world: World, rng: np.random.Generator, day: in
     )
     reason = np.where(reversed_at != NEVER, APPEAL_OVERTURNED, -1)
 
-    cases = _audit_cases(rng, actions, appeals, overturned_at)
+    cases = _audit_cases(ctx, rng, actions, appeals, overturned_at)
     reviews, policy_ok = qa.audit(world, rng, cases)
     wrong = np.flatnonzero((cases["_row"] >= 0) & (policy_ok == 0))
     rows = cases["_row"][wrong]

@@ -32,7 +32,8 @@ def _seller_future(
     n = seller_since.size
     is_seller = seller_since != NEVER
     established = np.where(is_seller, seller_since + _days(lognormal(rng, 90, 0.6, n)), NEVER)
-    top_chance = C.TOP_TIER_SHARE * 2 * seller_weight / (seller_weight + np.median(seller_weight) + 1e-9)
+    middle = np.median(seller_weight) if n else 0.0  # a day without signups: nothing to weigh
+    top_chance = C.TOP_TIER_SHARE * 2 * seller_weight / (seller_weight + middle + 1e-9)
     top = np.where(is_seller & bernoulli(rng, top_chance, n), established + _days(lognormal(rng, 200, 0.5, n)), NEVER)
     return established, np.where(established == NEVER, NEVER, top)
 

@@ -13,6 +13,7 @@ import datetime as dt
 import numpy as np
 
 from dagster_project.generator import config as C
+from dagster_project.generator.planted import apply_shifts
 from dagster_project.generator.rand import bernoulli, categorical, lognormal
 from dagster_project.generator.roster import QA_REVIEWER, choose_agents
 from dagster_project.generator.rows import Rows
@@ -105,7 +106,8 @@ def with_edits(rng: np.random.Generator, rows: Rows, start_us: int) -> Rows:
 
 def audit(world: World, rng: np.random.Generator, cases: Rows) -> tuple[Rows, np.ndarray]:
     """Reviews of sampled cases (columns case_type, case_id, agent_id, reviewed_at, sampling_method,
-    has_policy, difficulty). Returns (review versions, policy_applied_correctly per case)."""
+    has_policy, difficulty; tickets also category, -1 = none). Returns (review versions,
+    policy_applied_correctly per case). Planted shifts (``planted.py``) move the scores they match."""
     reviewed = quantize(rng, cases["reviewed_at"])
     cases = cases.assign(reviewed_at=reviewed)
     agents = world.agents
@@ -121,7 +123,11 @@ def audit(world: World, rng: np.random.Generator, cases: Rows) -> tuple[Rows, np
         overall_tenths(rng, rubric),
         np.full(len(cases), -1, dtype=np.int64),
     )
-    return with_edits(rng, rows, world.ctx.start_us), rubric["policy"]
+    ctx = world.ctx
+    if ctx.planted and len(rows):
+        category = cases["category"] if "category" in cases else np.full(len(cases), -1)
+        rows = apply_shifts(ctx.planted, world.planted, ctx.seed, rows, category, ctx.end_us)
+    return with_edits(rng, rows, ctx.start_us), rubric["policy"]
 
 
 def review_delay(rng: np.random.Generator, n: int, low_days: float, high_days: float) -> np.ndarray:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -18,6 +19,9 @@ from dagster_project.contract import TABLES, Table
 from dagster_project.generator.calibration import calibration_sessions
 from dagster_project.generator.feed import VersionBuffer, finalize
 from dagster_project.generator.marketplace import generate_orders, generate_shows
+from dagster_project.generator.planted import MANIFEST as PLANTED_MANIFEST
+from dagster_project.generator.planted import PlantedShift
+from dagster_project.generator.planted import manifest as planted_manifest
 from dagster_project.generator.population import bootstrap_users, signups
 from dagster_project.generator.rand import FEED, FORMAT
 from dagster_project.generator.render import Renderer
@@ -110,17 +114,35 @@ def _write_day(out_dir: Path, ctx: Context, day: int, tables: list[tuple[int, Ta
         write_export(out_dir, t, ctx.date(day), columns)
 
 
-def generate_exports(out_dir: Path, start: dt.date, days: int, scale: float, seed: int) -> dict[str, int]:
+def generate_exports(
+    out_dir: Path,
+    start: dt.date,
+    days: int,
+    scale: float,
+    seed: int,
+    support_scale: float | None = None,
+    qa_sampling: float = 1.0,
+    plant_shifts: Sequence[PlantedShift] = (),
+) -> dict[str, int]:
     """Write ``days`` daily export files per table under ``out_dir``; returns rows written per table.
 
     Day by day: simulate the day (new records with their whole future), finalise the versions (end of
     day state, a few late arrivals), then write every table's file for the day. Memory holds the world
     (small per-user arrays) and the versions still waiting for their export day.
+
+    ``support_scale`` scales the new tickets instead of ``scale`` (their ratings and QA samples follow;
+    appeals-queue tickets follow the appeals); ``qa_sampling`` multiplies every QA sampling rate (more
+    cases reviewed, so a few more enforcement actions reversed by a QA correction); ``plant_shifts``
+    move the QA scores they match (``planted.py``) and are listed, with the reviews they changed, in
+    ``planted_shifts.json`` at the folder's root (removed when none is planted).
     """
-    if days < 1 or scale <= 0:
-        raise ValueError(f"need days >= 1 and scale > 0 (got days={days}, scale={scale})")
+    if days < 1 or scale <= 0 or qa_sampling <= 0 or (support_scale is not None and support_scale <= 0):
+        raise ValueError(
+            "need days >= 1 and scale, support_scale, qa_sampling > 0 "
+            f"(got days={days}, scale={scale}, support_scale={support_scale}, qa_sampling={qa_sampling})"
+        )
     out_dir = Path(out_dir)
-    ctx = Context(start=start, days=days, scale=scale, seed=seed)
+    ctx = Context(start, days, scale, seed, support_scale, qa_sampling, tuple(plant_shifts))
     world = World(ctx)
     buffer = VersionBuffer()
     written = {t.name: 0 for t in TABLES}
@@ -140,4 +162,14 @@ def generate_exports(out_dir: Path, start: dt.date, days: int, scale: float, see
             pending = writer.submit(_write_day, out_dir, ctx, day, today)
         if pending is not None:
             pending.result()
+    _write_manifest(out_dir, ctx, world)
     return written
+
+
+def _write_manifest(out_dir: Path, ctx: Context, world: World) -> None:
+    path = out_dir / PLANTED_MANIFEST
+    if not ctx.planted:
+        path.unlink(missing_ok=True)
+        return
+    text = json.dumps(planted_manifest(ctx.planted, world.planted), indent=2)
+    path.write_text(text + "\n", encoding="utf-8")

@@ -53,7 +53,7 @@ def _h(rng: np.random.Generator, median: float, sigma: float, n: int) -> np.ndar
 def _open_tickets(ctx: Context, world: World, rng: np.random.Generator, day: int) -> Rows:
     """Who asks what, when: ordinary queues by share, plus tickets of appeals submitted today."""
     t0 = ctx.day_start(day)
-    n = rng.poisson(ctx.volume(C.TICKETS_PER_DAY, day))
+    n = rng.poisson(ctx.volume(C.TICKETS_PER_DAY, day, ctx.ticket_scale))
     queue = categorical(rng, C.QUEUE_SHARE, n)
     created = times_in_day(rng, n, t0, OFFICE_HOURS)
     requester = world.users.buyers(t0).draw(rng, n) + 1
@@ -211,14 +211,20 @@ def _versions(ctx: Context, t: Rows, a: dict, life: dict, first: np.ndarray, sec
 
 
 def _qa_cases(
-    rng: np.random.Generator, t: Rows, a: dict, life: dict, assignee: np.ndarray, low_rated: np.ndarray
+    ctx: Context,
+    rng: np.random.Generator,
+    t: Rows,
+    a: dict,
+    life: dict,
+    assignee: np.ndarray,
+    low_rated: np.ndarray,
 ) -> Rows:
     n = len(t)
     ok = (life["solved_at"] != NEVER) & (assignee > 0)
     queue = a["queue1"]
-    random = ok & bernoulli(rng, C.QA_TICKET_RANDOM, n)
-    stratified = ok & ~random & (queue != GENERAL_Q) & bernoulli(rng, C.QA_TICKET_STRATIFIED, n)
-    targeted = ok & ~random & ~stratified & low_rated & bernoulli(rng, C.QA_TICKET_TARGETED, n)
+    random = ok & bernoulli(rng, ctx.qa_rate(C.QA_TICKET_RANDOM), n)
+    stratified = ok & ~random & (queue != GENERAL_Q) & bernoulli(rng, ctx.qa_rate(C.QA_TICKET_STRATIFIED), n)
+    targeted = ok & ~random & ~stratified & low_rated & bernoulli(rng, ctx.qa_rate(C.QA_TICKET_TARGETED), n)
     pick = np.flatnonzero(random | stratified | targeted)
     method = np.where(random, qa.RANDOM, np.where(stratified, qa.STRATIFIED, qa.TARGETED))[pick]
     has_policy = np.where(queue[pick] == GENERAL_Q, bernoulli(rng, 0.05, pick.size), bernoulli(rng, 0.6, pick.size))
@@ -231,6 +237,7 @@ def _qa_cases(
             "sampling_method": method,
             "has_policy": has_policy,
             "difficulty": np.where(low_rated[pick], 0.1, 0.0),
+            "category": t["category"][pick],
         }
     )
 
@@ -244,7 +251,7 @@ def generate_tickets(ctx: Context, world: World, day: int) -> dict[str, Rows]:
     first, second = _assignees(world, rng, a, life)
     final = np.where(second > 0, second, first)
     ratings, low_rated = generate_ratings(ctx, world, day, t["ticket_id"], life["solved_at"], a["queue1"])
-    reviews, _ = qa.audit(world, rng, _qa_cases(rng, t, a, life, final, low_rated))
+    reviews, _ = qa.audit(world, rng, _qa_cases(ctx, rng, t, a, life, final, low_rated))
     solved = life["solved_at"] != NEVER
     sample = solved & (final > 0) & bernoulli(rng, 0.2, len(t))
     cases = Rows(

@@ -15,6 +15,7 @@ import numpy as np
 
 from dagster_project.generator import config as C
 from dagster_project.generator.feed import DayStore
+from dagster_project.generator.planted import PlantedShift, PlantedTally
 from dagster_project.generator.rand import Sampler, stream
 from dagster_project.generator.rows import Rows
 from dagster_project.generator.timestamps import DAY, date_to_us
@@ -28,6 +29,17 @@ class Context:
     days: int
     scale: float
     seed: int
+    support_scale: float | None = None  # the scale of new tickets (default: ``scale``)
+    qa_sampling: float = 1.0  # multiplies every QA sampling rate (capped at 1): more cases reviewed
+    planted: tuple[PlantedShift, ...] = ()
+
+    @property
+    def end_us(self) -> int:
+        """The end of the last export day (records after it are never written)."""
+        return self.day_start(self.days)
+
+    def qa_rate(self, rate: float) -> float:
+        return min(1.0, rate * self.qa_sampling)
 
     @property
     def start_us(self) -> int:
@@ -45,10 +57,14 @@ class Context:
     def weekday_factor(self, day: int) -> float:
         return C.WEEKDAY_FACTOR[self.date(day).weekday()]
 
-    def volume(self, per_day_at_scale_1: float, day: int) -> float:
-        """Expected count on ``day``: scaled, with weekday and growth factors."""
+    @property
+    def ticket_scale(self) -> float:
+        return self.scale if self.support_scale is None else self.support_scale
+
+    def volume(self, per_day_at_scale_1: float, day: int, scale: float | None = None) -> float:
+        """Expected count on ``day``: scaled (by ``scale``, default the run's), with weekday and growth factors."""
         growth = 1.0 - C.GROWTH_PER_YEAR / 2 + C.GROWTH_PER_YEAR * min(day, 365) / 365
-        return per_day_at_scale_1 * self.scale * self.weekday_factor(day) * growth
+        return per_day_at_scale_1 * (self.scale if scale is None else scale) * self.weekday_factor(day) * growth
 
 
 class Users:
@@ -144,6 +160,10 @@ class World:
     agents: Agents | None = None
     counters: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     recent: dict[str, DayStore] = field(default_factory=lambda: defaultdict(DayStore))
+    planted: list[PlantedTally] = field(default_factory=list)  # one per ctx.planted shift
+
+    def __post_init__(self) -> None:
+        self.planted = [PlantedTally() for _ in self.ctx.planted]
 
     def next_ids(self, name: str, count: int) -> np.ndarray:
         """``count`` new record numbers (1, 2, ...) for ``name``."""
