@@ -246,6 +246,19 @@ def cmd_query(args: argparse.Namespace) -> int:
     return run_query(path, args.sql, args.format, config.query_timeout_seconds, sys.stdout, sys.stderr, what=what)
 
 
+def cmd_shifts(args: argparse.Namespace) -> int:
+    """The week's quality shifts that are signals, in plain words, with their drivers."""
+    from dagster_project.insights.shifts_command import run_shifts
+
+    try:
+        week = dt.date.fromisoformat(args.week) if args.week else None
+    except ValueError:
+        print(f"trustqa shifts: --week {args.week!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    warehouse = Path(args.warehouse) if args.warehouse else None
+    return run_shifts(settings(), week, warehouse, sys.stdout, sys.stderr)
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     """The unfinished runs of the instance; recover those whose process died, or fail one by id."""
     from dagster_project.defs.resources import WAREHOUSE_POOL
@@ -374,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     query.add_argument("sql")
     query.set_defaults(func=cmd_query)
+
+    shifts = sub.add_parser("shifts", help="the week's significant quality shifts in plain words, with their drivers")
+    shifts.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the latest complete week)")
+    shifts.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
+    shifts.set_defaults(func=cmd_shifts)
 
     runs = sub.add_parser("runs", help="list unfinished runs and their process; recover dead ones or fail one")
     action = runs.add_mutually_exclusive_group()

@@ -80,3 +80,34 @@ def test_a_week_without_any_test_says_there_was_not_enough_data() -> None:
         "No significant shift: no slice of this week had enough units in the week and in its baseline for a test "
         "(shift_min_n), so nothing can be called a change yet."
     )
+
+
+def test_trustqa_shifts_reads_the_marts_and_prints_the_report(tmp_path, capsys) -> None:
+    import duckdb
+
+    from dagster_project.cli import main
+
+    path = tmp_path / "published.duckdb"  # not marts.duckdb: its catalog would shadow the schema
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema marts")
+        con.execute(
+            "create table marts.fct_metric_shifts_weekly as select date '2026-11-23' as week_start, "
+            "'qa_score' as metric, 'category' as slice_dimension, 'trading_cards' as slice_value, 412 as n, "
+            "69.4 as value, 1650 as baseline_n, 81.9 as baseline_value, -12.5 as abs_change, "
+            "-12.5 / 81.9 as rel_change, 0.00001 as p_value, 0.0004 as q_value, true as is_signal"
+        )
+        con.execute(
+            "create table marts.fct_metric_shift_drivers_weekly as select * from (values "
+            "('agent', 'a_0012', -0.2, -4.8, 1), ('agent', 'a_0040', -0.1, -4.2, 2), ('agent', 'a_0003', -0.45, -2.75, 3)"
+            ") as d(driver_dimension, driver_value, mix_effect, rate_effect, rank), "
+            "lateral (select date '2026-11-23' as week_start, 'qa_score' as metric, 'category' as slice_dimension, "
+            "'trading_cards' as slice_value, mix_effect + rate_effect as contribution, "
+            "null::double as base_value, null::double as cur_value)"
+        )
+    # any day of the week selects its Monday
+    assert main(["shifts", "--warehouse", str(path), "--week", "2026-11-26"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].endswith("1 signal among 1 tests.")
+    assert "72% of the change comes from agents a_0012 and a_0040 getting worse (rate)" in out
+    assert main(["shifts", "--warehouse", str(tmp_path / "missing.duckdb")]) == 2
+    assert main(["shifts", "--warehouse", str(path), "--week", "2026-11-02"]) == 2  # a week without shifts
