@@ -40,7 +40,7 @@ class WarehouseResource(dg.ConfigurableResource):
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Generator[WarehouseResource, None, None]:
         """In a run: hold the warehouse's lock for the whole run and record the run's process in its tags."""
-        run = context.dagster_run
+        run = context.run
         if run is None or context.instance is None:  # a sensor or a test context: nothing is written
             yield self
             return
