@@ -12,10 +12,14 @@ know (yet) is normal in change feeds (the parent arrives in a later file),
 and the marts take such rows as the metric contract says (null attributes),
 so each reference is two expectations: ``<column> references <parent>``, a
 warning that counts the rows and shows examples, and ``unknown <column>
-share at most <S>``, an error when more than the share S of the validated
-rows name an unknown parent (``TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE``,
+share at most <S> or under <N> rows``, an error when more than the share S
+of the validated rows name an unknown parent (``TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE``,
 :attr:`dagster_project.settings.Settings.max_unknown_reference_share`, read
-when the suite is built, i.e. at every validation).
+when the suite is built, i.e. at every validation) and at least
+N = :data:`MIN_UNKNOWN_ROWS_TO_BLOCK` rows do. The minimum keeps a small
+batch (a nightly run's few ratings or disputes) from being blocked by one or
+two late parents, while a systematic break (an id format change, a missing
+export) names many and still blocks.
 
 Restricted (a run over a window of export days, :func:`restrict`): the
 rows loaded after the latest ``_loaded_at`` of the table's history
@@ -110,6 +114,12 @@ REFERENCES: tuple[Reference, ...] = (
 )
 
 
+# Unknown references block only when at least this many validated rows name an unknown parent (and they are
+# more than the share): a handful of late parents in a small batch is a share above any sensible limit (1 of 4
+# ratings is 25%) and normal; a broken feed leaves many rows unknown.
+MIN_UNKNOWN_ROWS_TO_BLOCK = 10
+
+
 def max_unknown_reference_share() -> float:
     """The blocking share of rows with an unknown reference, from the settings (read at every suite build)."""
     return settings().max_unknown_reference_share
@@ -134,9 +144,15 @@ def _unknown_rows(reference: Reference) -> str:
         where child.{column} is not null and parent.{key} is null{only}"""
 
 
+def share_gate_name(reference: Reference, max_share: float) -> str:
+    """The blocking gate's name: ``unknown buyer_id share at most 5% or under 10 rows`` (what must hold)."""
+    return f"unknown {reference.name} share at most {share_name(max_share)} or under {MIN_UNKNOWN_ROWS_TO_BLOCK} rows"
+
+
 def _references(table: Table, reference: Reference, max_share: float) -> list[gxe.Expectation]:
     """A warning listing the batch's rows with an unknown reference, and an error when they are more than
-    ``max_share`` of the batch's rows (the parent is looked up in the whole staging table)."""
+    ``max_share`` of the batch's rows and at least :data:`MIN_UNKNOWN_ROWS_TO_BLOCK` (the parent is looked up in
+    the whole staging table)."""
     parent = f"{STAGING_SCHEMA}.{reference.parent}"
     counted = no_rows(
         f"{reference.name} references {reference.parent}",
@@ -146,14 +162,15 @@ def _references(table: Table, reference: Reference, max_share: float) -> list[gx
         severity=WARNING,
     )
     share = no_rows(
-        f"unknown {reference.name} share at most {share_name(max_share)}",
+        share_gate_name(reference, max_share),
         f"at most {share_name(max_share)} of the validated rows name a {reference.parent_key} not in {parent} "
-        "(TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE)",
+        f"(TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE), or fewer than {MIN_UNKNOWN_ROWS_TO_BLOCK} rows do",
         f"""
         select unknown_references.unknown_rows, validated.validated_rows
         from (select count(*) as unknown_rows {_unknown_rows(reference)}) as unknown_references
         cross join (select count(*) as validated_rows from {{batch}}) as validated
-        where unknown_references.unknown_rows > {_share_literal(max_share)} * validated.validated_rows
+        where unknown_references.unknown_rows >= {MIN_UNKNOWN_ROWS_TO_BLOCK}
+          and unknown_references.unknown_rows > {_share_literal(max_share)} * validated.validated_rows
         """,
     )
     return [counted, share]

@@ -36,13 +36,8 @@ from tests.conftest import SEEDS, materialize
 pytestmark = pytest.mark.slow
 
 PUBLISHED = "trustqa_marts.duckdb"  # the analysts' copy, next to the warehouse
-# The outcome of each kind in these runs. A rating of an unknown ticket warns (`ticket_id references
-# stg_support__tickets`) unless more than TRUSTQA_MAX_UNKNOWN_REFERENCE_SHARE (default 5%) of the validated
-# ratings name unknown tickets: this run over every export day validates all 69 ratings of the sample, 1 of
-# them unknown. (A nightly run of 2026-11-14 alone would validate its 4 ratings: 25%, blocked.)
-EXPECTED = {kind: spec.expected for kind, spec in FAULT_KINDS.items()} | {"rating_for_missing_ticket": "warned"}
 SCENARIOS: dict[str, list[str]] = {
-    "quarantined_and_warned": [k for k, expected in EXPECTED.items() if expected != "blocked"],
+    "quarantined_and_warned": [k for k, spec in FAULT_KINDS.items() if spec.expected != "blocked"],
     "blocked_in_staging": ["appeal_decided_before_submitted"],
     "blocked_in_raw": ["zero_orders_day"],
 }
@@ -113,9 +108,9 @@ def scenarios(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.mark.parametrize("kind", list(FAULT_KINDS))
 def test_each_fault_kind_has_its_documented_outcome(kind: str, scenarios: dict[str, Scenario]) -> None:
-    spec, expected, scenario = FAULT_KINDS[kind], EXPECTED[kind], scenarios[scenario_of(kind)]
+    spec, scenario = FAULT_KINDS[kind], scenarios[scenario_of(kind)]
     fault = scenario.injected[kind]
-    if expected == "quarantined":
+    if spec.expected == "quarantined":
         with duckdb.connect(str(scenario.warehouse), read_only=True) as con:
             lines = [
                 r[0]
@@ -130,7 +125,7 @@ def test_each_fault_kind_has_its_documented_outcome(kind: str, scenarios: dict[s
     else:
         suite, expectation = spec.gate.split(": ", 1)
         status, failing = scenario.gates[suite]
-        assert status == ("failed" if expected == "blocked" else "warned"), (kind, status, failing)
+        assert status == ("failed" if spec.expected == "blocked" else "warned"), (kind, status, failing)
         assert expectation in failing, (kind, failing)
 
 
