@@ -47,8 +47,7 @@ def spikes_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| stream | key | count | expected | p |", "|---|---|---|---|---|"]
     for r in rows[:MAX_LISTED]:
         lines.append(
-            f"| {r['stream']} | {r['key']} | {r['events']} | {float(r['expected']):.1f} | "
-            f"{float(r['p_value']):.2g} |"
+            f"| {r['stream']} | {r['key']} | {r['events']} | {float(r['expected']):.1f} | {float(r['p_value']):.2g} |"
         )
     return "\n".join(lines)
 
