@@ -15,13 +15,13 @@ from dagster._core.storage.dagster_run import DagsterRun
 from dagster_project.defs.resources import WAREHOUSE_POOL
 from dagster_project.instance import dagster_instance
 from dagster_project.runs.pool_wait import wait_for_pool
+from dagster_project.runs.processes import process_start
 from dagster_project.runs.recovery import (
     HOST_TAG,
     PID_TAG,
     PROCESS_START_TAG,
     WAREHOUSE_TAG,
     death_reason,
-    process_start,
     process_tags,
     recover_dead_runs,
     slot_holders,

@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
+from dagster_project.insights.mart_reader import optional_float
 from dagster_project.insights.metric_labels import shown_value
 
 SHIFTS_KEY = dg.AssetKey(["marts", "fct_metric_shifts_weekly"])
@@ -35,9 +36,10 @@ def signals_markdown(rows: list[dict[str, Any]]) -> str:
     lines = ["| metric | slice | baseline | this week | change | q | n |", "|---|---|---|---|---|---|---|"]
     for r in rows[:MAX_LISTED]:
         change = "" if r["rel_change"] is None else f"{float(r['rel_change']) * 100:+.1f}%"
+        baseline = shown_value(r["metric"], optional_float(r["baseline_value"]))
+        value = shown_value(r["metric"], optional_float(r["value"]))
         lines.append(
-            f"| {r['metric']} | {r['slice_dimension']} {r['slice_value']} | "
-            f"{shown_value(r['metric'], _f(r['baseline_value']))} | {shown_value(r['metric'], _f(r['value']))} | "
+            f"| {r['metric']} | {r['slice_dimension']} {r['slice_value']} | {baseline} | {value} | "
             f"{change} | {float(r['q_value']):.2g} | {r['n']} |"
         )
     return "\n".join(lines)
@@ -52,8 +54,15 @@ def spikes_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def _f(value: Any) -> float | None:
-    return None if value is None else float(value)
+def latest_flagged(
+    warehouse: WarehouseResource, mart: str, period: str, flag: str, order_by: str
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The latest ``period`` value of a mart and its rows where ``flag`` holds (none when the mart is empty)."""
+    read = _reader(warehouse)
+    latest = read(f"select max({period}) as latest from marts.{mart}")[0]["latest"]
+    if latest is None:
+        return None, []
+    return latest, read(f"select * from marts.{mart} where {flag} and {period} = date '{latest}' order by {order_by}")
 
 
 @dg.asset_check(
@@ -64,15 +73,8 @@ def _f(value: Any) -> float | None:
     description="Warns (never blocks) when the latest complete week has significant quality shifts, listing them.",
 )
 def weekly_signals_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    read = _reader(warehouse)
-    week = read("select max(week_start) as week_start from marts.fct_metric_shifts_weekly")[0]["week_start"]
-    signals = (
-        read(
-            "select * from marts.fct_metric_shifts_weekly "
-            f"where is_signal and week_start = date '{week}' order by abs(rel_change) desc, metric, slice_value"
-        )
-        if week is not None
-        else []
+    week, signals = latest_flagged(
+        warehouse, "fct_metric_shifts_weekly", "week_start", "is_signal", "abs(rel_change) desc, metric, slice_value"
     )
     return dg.AssetCheckResult(
         passed=not signals,
@@ -93,16 +95,7 @@ def weekly_signals_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     description="Warns (never blocks) when the latest day has volume spikes, listing them.",
 )
 def daily_spikes_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
-    read = _reader(warehouse)
-    day = read("select max(day) as day from marts.fct_volume_spikes_daily")[0]["day"]
-    spikes = (
-        read(
-            "select * from marts.fct_volume_spikes_daily "
-            f"where is_spike and day = date '{day}' order by p_value, stream, key"
-        )
-        if day is not None
-        else []
-    )
+    day, spikes = latest_flagged(warehouse, "fct_volume_spikes_daily", "day", "is_spike", "p_value, stream, key")
     return dg.AssetCheckResult(
         passed=not spikes,
         severity=dg.AssetCheckSeverity.WARN,

@@ -35,3 +35,8 @@ def rows_from_snowflake(sql: str, settings: Any | None = None) -> list[dict[str,
         cursor.execute(sql)
         names = [d[0].lower() for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def optional_float(value: Any) -> float | None:
+    """A numeric mart value as a float (Snowflake returns decimals), None kept."""
+    return None if value is None else float(value)

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from dagster_project.insights.mart_reader import optional_float
 from dagster_project.insights.shift_report import Driver, Shift, weekly_report
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
@@ -74,10 +75,6 @@ def run_shifts(config: Settings, week: dt.date | None, warehouse: Path | None, o
     return 0
 
 
-def _float(value: Any) -> float | None:
-    return None if value is None else float(value)
-
-
 def _shift(row: dict[str, Any]) -> Shift:
     return Shift(
         week_start=row["week_start"],
@@ -85,13 +82,13 @@ def _shift(row: dict[str, Any]) -> Shift:
         slice_dimension=row["slice_dimension"],
         slice_value=row["slice_value"],
         n=int(row["n"] or 0),
-        value=_float(row["value"]),
+        value=optional_float(row["value"]),
         baseline_n=int(row["baseline_n"] or 0),
-        baseline_value=_float(row["baseline_value"]),
-        abs_change=_float(row["abs_change"]),
-        rel_change=_float(row["rel_change"]),
-        p_value=_float(row["p_value"]),
-        q_value=_float(row["q_value"]),
+        baseline_value=optional_float(row["baseline_value"]),
+        abs_change=optional_float(row["abs_change"]),
+        rel_change=optional_float(row["rel_change"]),
+        p_value=optional_float(row["p_value"]),
+        q_value=optional_float(row["q_value"]),
         is_signal=bool(row["is_signal"]),
     )
 
@@ -100,10 +97,10 @@ def _driver(row: dict[str, Any]) -> Driver:
     return Driver(
         driver_dimension=row["driver_dimension"],
         driver_value=str(row["driver_value"]),
-        base_value=_float(row.get("base_value")),
-        cur_value=_float(row.get("cur_value")),
-        mix_effect=_float(row.get("mix_effect")),
-        rate_effect=_float(row.get("rate_effect")),
-        contribution=_float(row.get("contribution")),
+        base_value=optional_float(row.get("base_value")),
+        cur_value=optional_float(row.get("cur_value")),
+        mix_effect=optional_float(row.get("mix_effect")),
+        rate_effect=optional_float(row.get("rate_effect")),
+        contribution=optional_float(row.get("contribution")),
         rank=None if row.get("rank") is None else int(row["rank"]),
     )

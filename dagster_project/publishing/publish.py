@@ -50,6 +50,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.runs.processes import process_alive
+
 PUBLISHED_SCHEMAS = ("marts",)
 INFO_TABLE = "publication.info"
 # A mart with one of these columns is compared and replaced per value of the first one present.
@@ -72,17 +74,6 @@ def _scratch_path(published: Path) -> Path:
     return published.with_name(f".{published.name}{SCRATCH_MARK}{os.getpid()}")
 
 
-def _process_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this host (signal 0 checks without signalling)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # it exists, under another user
-        return True
-    return True
-
-
 def remove_stale_scratch_files(published: Path) -> list[Path]:
     """Remove the scratch files (and their WALs) of this publication left by processes that are gone,
     and this process's own leftovers; keep those of live processes. Returns what was removed."""
@@ -93,7 +84,7 @@ def remove_stale_scratch_files(published: Path) -> list[Path]:
         if not pid_text.isdigit():
             continue  # not a scratch file of ours
         pid = int(pid_text)
-        if pid != os.getpid() and pid > 0 and _process_alive(pid):
+        if pid != os.getpid() and pid > 0 and process_alive(pid):
             continue
         path.unlink(missing_ok=True)
         removed.append(path)

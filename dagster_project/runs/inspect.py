@@ -9,6 +9,8 @@ records no process, which trustqa cannot judge).
 
 from __future__ import annotations
 
+import datetime as dt
+import socket
 from dataclasses import dataclass
 
 import dagster as dg
@@ -42,7 +44,7 @@ def unfinished_runs(instance: dg.DagsterInstance, pool: str) -> list[RunState]:
         if reason is not None:
             alive = f"dead: {reason}"
         else:
-            alive = "unknown" if process == "unknown" or tags.get(HOST_TAG) != _host() else "alive"
+            alive = "unknown" if process == "unknown" or tags.get(HOST_TAG) != socket.gethostname() else "alive"
         started = record.start_time
         states.append(
             RunState(
@@ -72,13 +74,5 @@ def fail_run(instance: dg.DagsterInstance, run_id: str) -> str:
     return f"marked failed run {run_id} ({run.status.value}) and freed its pool slots"
 
 
-def _host() -> str:
-    import socket
-
-    return socket.gethostname()
-
-
 def _utc(timestamp: float) -> str:
-    import datetime as dt
-
     return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -31,6 +31,8 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.dagster_run import FINISHED_STATUSES, NOT_FINISHED_STATUSES
 
+from dagster_project.runs.processes import process_alive, process_start
+
 HOST_TAG = "trustqa/host"
 PID_TAG = "trustqa/pid"
 PROCESS_START_TAG = "trustqa/process_start"
@@ -58,15 +60,6 @@ class Recovery:
         return lines
 
 
-def process_start(pid: int) -> str | None:
-    """When process ``pid`` started (clock ticks since boot, from /proc), or None: no such process or no /proc."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22 of the line; fields 1 and 2 end at the last ')'
-
-
 def process_tags(warehouse: Path) -> dict[str, str]:
     """The tags that say which process runs a run (this one) and which warehouse it writes."""
     pid = os.getpid()
@@ -78,21 +71,11 @@ def process_tags(warehouse: Path) -> dict[str, str]:
     }
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def death_reason(tags: dict[str, str], held_warehouse: Path | None = None) -> str | None:
     """Why the run with these tags is known to have no process any more, or None when it may be alive."""
     if tags.get(HOST_TAG) == socket.gethostname() and tags.get(PID_TAG, "").isdigit():
         pid = int(tags[PID_TAG])
-        if not _pid_alive(pid):
+        if not process_alive(pid):
             return f"its process {pid} is gone"
         recorded, now = tags.get(PROCESS_START_TAG), process_start(pid)
         if recorded and now and recorded != now:
