@@ -60,7 +60,7 @@
         case
             when ranked.{{ p_column }} is null then null
             when ranked._bh_running_min > 1 then 1.0
-            {#- m p / m can round below p in floating point; a q-value is never below its p-value -#}
+            {# m p / m can round below p in floating point; a q-value is never below its p-value #}
             when ranked._bh_running_min < ranked.{{ p_column }} then ranked.{{ p_column }}
             else ranked._bh_running_min
         end as q_value
