@@ -108,3 +108,42 @@ def test_a_good_run_publishes_every_mart_for_analysts(sample_warehouse):
         }
     assert copied == marts
     assert str(read_publication_info(published)[2]) == "2026-11-14"  # data as of the last export day
+
+
+def test_the_first_run_finds_the_planted_shift(sample_warehouse):
+    """seeds/README.md: the sample's planted shift is the first run's signal in the latest complete week.
+
+    QA score (qa_score: auto-fail, calibration excluded) of category trading_cards, the planted week
+    against its four baseline weeks: a drop that is a signal (q < 0.05, at least 5 %); its agent
+    drivers are led by the planted agents, its team driver by their team, and resolution_correct is
+    the rubric item that moved most.
+    """
+    import json
+
+    import duckdb
+
+    (planted,) = json.loads((SEEDS / "planted_shifts.json").read_text())
+    (week,) = planted["weeks"]
+    with duckdb.connect(str(sample_warehouse.path), read_only=True) as con:
+        latest = con.execute("select cast(max(week_start) as varchar) from marts.fct_metric_shifts_weekly").fetchone()
+        assert latest == (week,)  # `trustqa shifts` shows it without --week
+        shift = con.execute(
+            "select n, baseline_n, baseline_weeks, rel_change, q_value, is_signal from marts.fct_metric_shifts_weekly "
+            "where metric = 'qa_score' and slice_dimension = 'category' and slice_value = ? "
+            "and week_start = cast(? as date)",
+            [planted["category"], week],
+        ).fetchone()
+        drivers = con.execute(
+            "select driver_dimension, driver_value, rank, cur_value - base_value as moved "
+            "from marts.fct_metric_shift_drivers_weekly where metric = 'qa_score' and slice_dimension = 'category' "
+            "and slice_value = ? and week_start = cast(? as date)",
+            [planted["category"], week],
+        ).fetchall()
+    n, baseline_n, baseline_weeks, rel_change, q_value, is_signal = shift
+    assert n >= 60 and baseline_n >= 240 and baseline_weeks == 4
+    assert is_signal and q_value < 0.05 and rel_change <= -0.05
+    ranked = {(dim, rank): value for dim, value, rank, _ in drivers if rank is not None}
+    assert {ranked[("agent", r)] for r in (1, 2, 3)} <= set(planted["agents"])
+    assert ranked[("team", 1)] == "general_support"
+    items = {value: moved for dim, value, _, moved in drivers if dim == "rubric_item"}
+    assert min(items, key=lambda item: items[item]) == "resolution_correct"

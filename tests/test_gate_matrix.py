@@ -11,9 +11,12 @@ a blocked run must leave every mart exactly as the good run left it.
 Scenarios (kinds that can share a run do):
 - ``quarantined_and_warned``: every quarantined and warned kind at once
   (among them a rating for a ticket that does not exist: an unknown
-  reference warns, docs/gates.md "Unknown references");
+  reference warns, docs/gates.md "Unknown references"), except the one below;
 - ``blocked_in_staging``: an appeal decided before it was submitted;
-- ``blocked_in_raw``: a day with zero orders.
+- ``blocked_in_raw``: a day with zero orders, and a QA reviews file
+  quarantined whole (``not_utf8``): that empties the day of a table with
+  more than ``VOLUME_MIN_MEDIAN`` rows a day (the sample's QA reviews: about
+  70), which the raw gate ``no empty day`` blocks as it blocks zero orders.
 """
 
 from __future__ import annotations
@@ -36,10 +39,13 @@ from tests.conftest import SEEDS, materialize
 pytestmark = pytest.mark.slow
 
 PUBLISHED = "trustqa_marts.duckdb"  # the analysts' copy, next to the warehouse
+EMPTIES_A_DAY = ["not_utf8"]  # quarantined whole: its table's day is empty (see the module doc)
 SCENARIOS: dict[str, list[str]] = {
-    "quarantined_and_warned": [k for k, spec in FAULT_KINDS.items() if spec.expected != "blocked"],
+    "quarantined_and_warned": [
+        k for k, spec in FAULT_KINDS.items() if spec.expected != "blocked" and k not in EMPTIES_A_DAY
+    ],
     "blocked_in_staging": ["appeal_decided_before_submitted"],
-    "blocked_in_raw": ["zero_orders_day"],
+    "blocked_in_raw": ["zero_orders_day", *EMPTIES_A_DAY],
 }
 
 
@@ -154,6 +160,26 @@ def test_blocked_run_fails_and_changes_no_mart(
     # analysts keep reading the last good publication
     assert "unchanged by this run" in scenario.completed.stdout
     assert marts_snapshot(scenario.warehouse.parent / PUBLISHED) == scenario.marts_before
+
+
+def test_a_file_quarantined_whole_empties_its_day_and_blocks(scenarios: dict[str, Scenario]) -> None:
+    """not_utf8 quarantines the last day's QA reviews file whole: raw.qa_reviews has no rows for that day."""
+    from expectations.raw import VOLUME_MIN_MEDIAN
+
+    scenario = scenarios["blocked_in_raw"]
+    with duckdb.connect(str(scenario.warehouse), read_only=True) as con:
+        day, quarantined = con.execute(
+            "select max(_export_date), count(*) from quarantine.qa_reviews where rule = 'not_utf8'"
+        ).fetchone()
+        loaded = con.execute("select count(*) from raw.qa_reviews where _export_date = ?", [day]).fetchone()[0]
+        before = con.execute(
+            "select median(n) from (select count(*) as n from raw.qa_reviews "
+            "where _export_date between ? - interval 7 day and ? - interval 1 day group by _export_date)",
+            [day, day],
+        ).fetchone()[0]
+    assert quarantined > 0 and loaded == 0 and before >= VOLUME_MIN_MEDIAN
+    status, failing = scenario.gates["raw.qa_reviews"]
+    assert status == "failed" and "no empty day" in failing
 
 
 def test_a_run_with_only_quarantines_and_warnings_publishes(scenarios: dict[str, Scenario]) -> None:

@@ -1,7 +1,7 @@
 """Gates restricted to what a run could have changed (a run over a partition window).
 
 On a copy of the sample warehouse (the session's ``trustqa materialize`` of
-``seeds/``, export days 2026-11-01 .. 2026-11-14, all loaded at once and
+``seeds/``, export days 2026-09-14 .. 2026-11-14, all loaded at once and
 accepted by the history tables), a few rows are broken by hand, some
 inside the window 2026-11-14 (raw: rows of that export day; staging: rows
 loaded after the history's latest ``_loaded_at``), some outside it. The
@@ -110,11 +110,13 @@ def broken(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Broken
             "where appeal_id = ?",
             [duplicated],
         )
-        # a version sent again in a file of its own (neither file's reconciliation is validated here)
+        # a version of two other appeals sent again in a file of its own (neither file's reconciliation is
+        # validated here); distinct: an appeal has several raw versions
         resent_in, resent_out = [
             r[0]
             for r in con.execute(
-                "select appeal_id from raw.appeals where appeal_id not in (?, ?, ?, ?) order by appeal_id limit 2",
+                "select distinct appeal_id from raw.appeals where appeal_id not in (?, ?, ?, ?) "
+                "order by appeal_id limit 2",
                 appeals,
             ).fetchall()
         ]
@@ -301,7 +303,7 @@ def test_run_window_from_tags(tags: dict[str, str], window: Window | None) -> No
 
 
 def test_the_checks_of_a_run_report_their_scope(sample_warehouse) -> None:
-    """The sample's run (range 11-01..11-14, empty warehouse): raw by export days; staging whole (no history yet)."""
+    """The sample's run (range 09-14..11-14, empty warehouse): raw by export days; staging whole (no history yet)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(sample_warehouse.dagster_home)) as instance:
@@ -311,5 +313,5 @@ def test_the_checks_of_a_run_report_their_scope(sample_warehouse) -> None:
             (record,) = instance.event_log_storage.get_asset_check_execution_history(key, limit=1)
             evaluation = record.event.dagster_event.event_specific_data
             scopes[suite.name] = evaluation.metadata["scope"].value
-    assert scopes["raw.orders"] == "export days 2026-11-01 .. 2026-11-14"
+    assert scopes["raw.orders"] == "export days 2026-09-14 .. 2026-11-14"
     assert {scopes[s.name] for s in all_suites() if s.layer != "raw"} == {WHOLE_TABLE}

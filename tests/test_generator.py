@@ -268,8 +268,17 @@ def test_bundled_sample_is_reproduced_exactly(tmp_path: Path) -> None:
     changed = [path for path in produced if produced[path] != expected[path]]
     assert not changed, changed[:5]
     assert counts["appeals"] > 0
-    readme = (SEEDS_DIR / "README.md").read_text()
-    assert f"--scale {SAMPLE_ARGS['scale']} --seed {SAMPLE_ARGS['seed']}" in readme
+    assert (tmp_path / "planted_shifts.json").read_bytes() == (SEEDS_DIR / "planted_shifts.json").read_bytes()
+    readme = " ".join((SEEDS_DIR / "README.md").read_text().split())
+    a = SAMPLE_ARGS
+    command = (
+        f"trustqa generate --out seeds --start {a['start']} --days {a['days']} --scale {a['scale']} --seed {a['seed']} "
+        f"--support-scale {a['support_scale']} --qa-sampling {a['qa_sampling']:g} "
+    )
+    for shift in a["plant_shifts"]:
+        spec = f"category={shift.category},agents={'+'.join(shift.agents)}"
+        command += f"--plant-shift {spec},weeks={'+'.join(map(str, shift.weeks))},size={shift.size:g}"
+    assert command in readme
 
 
 def test_parallel_writer_gives_the_same_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

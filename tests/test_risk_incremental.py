@@ -3,7 +3,7 @@
 One module fixture walks one warehouse through a nightly life, with the real
 loader and dbt (each step one dbt run):
 
-1. load the sample's export days up to CUT (2026-11-04) and build;
+1. load the sample's export days up to CUT (2026-09-14 .. 11-04) and build;
 2. load the ten days after it (11-05 .. 11-14) and build again (incremental);
    a copy of the warehouse is then rebuilt with --full-refresh;
 3. tamper with an old day's rows and run again with nothing new loaded;

@@ -295,7 +295,7 @@ def test_materialize_in_process_hands_its_flags_to_dagster_and_dbt_without_the_e
     from dagster_project.summary import table_counts
 
     exports = tmp_path / "exports"
-    for path in (PROJECT_ROOT / "seeds").rglob("2026-11-01.*"):  # one export day of the sample
+    for path in (PROJECT_ROOT / "seeds").rglob("2026-09-14.*"):  # the sample's first day (bootstrap dumps)
         (exports / path.parent.relative_to(PROJECT_ROOT / "seeds")).mkdir(parents=True, exist_ok=True)
         shutil.copy(path, exports / path.parent.relative_to(PROJECT_ROOT / "seeds"))
     for name in ("TRUSTQA_EXPORTS_DIR", "TRUSTQA_DUCKDB_PATH", "TRUSTQA_PUBLISHED_PATH", "TRUSTQA_DATA_DOCS_DIR"):
@@ -308,7 +308,7 @@ def test_materialize_in_process_hands_its_flags_to_dagster_and_dbt_without_the_e
     out = capsys.readouterr().out
     assert _changed_variables(before) <= set(LIBRARY_WRITES)
     assert code == 0, out
-    assert f"export days 2026-11-01 .. 2026-11-01 from {exports}" in out
+    assert f"export days 2026-09-14 .. 2026-09-14 from {exports}" in out
     marts = {c.table: c.rows for c in table_counts(warehouse, ("marts",))}
     assert marts["fct_appeal_outcomes_daily"] >= 0 and len(marts) > 5  # dbt built the marts in this file
     assert (warehouse.parent / "trustqa_marts.duckdb").exists()  # published beside the flag's warehouse
