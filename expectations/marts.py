@@ -3,7 +3,9 @@
 Every suite: the grain is unique (nulls form their own group, as in the
 metric contract). Every rate lies in [0, 1] and its numerator never exceeds
 its denominator; Wilson bounds bracket their rate. Marts that count
-staging records reconcile with staging.
+staging records reconcile with staging. The significance marts keep their
+p-values and q-values probabilities with q never below p, and a shift's
+driver contributions add up to its change.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from expectations.suite import GateSuite, between, no_rows
 
 MARTS_SCHEMA = "marts"
 BOUND_TOLERANCE = 1e-9
+CONTRIBUTION_TOLERANCE = 1e-6  # sums of doubles; a QA score's change is in points
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,9 @@ class Mart:
     # (name, mart total SQL, staging SQL selecting one value `staging_total`)
     reconciliations: tuple[tuple[str, str, str], ...] = field(default=())
     subsets: tuple[tuple[str, str], ...] = ()  # (part, whole) counts: part <= whole
+    adjusted_p_values: bool = False  # p_value and q_value in [0, 1], q_value >= p_value
+    # (name, description, SQL selecting the offending rows from {batch})
+    rules: tuple[tuple[str, str, str], ...] = ()
 
 
 RISK_RATES = (
@@ -114,6 +120,69 @@ MARTS = (
         ),
     ),
     Mart("fct_appeal_backlog_daily", ("day", "review_level"), subsets=(("backlog_past_sla", "backlog"),)),
+    Mart(
+        "fct_qa_reviews",
+        ("review_id",),
+        reconciliations=(
+            (
+                "reviews reconcile with staging",
+                "count(*)",
+                f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_support__qa_reviews",
+            ),
+        ),
+    ),
+    Mart(
+        "fct_metric_shifts_weekly",
+        ("week_start", "metric", "slice_dimension", "slice_value"),
+        adjusted_p_values=True,
+        rules=(
+            (
+                "a signal is tested",
+                "is_signal only with a q_value (no signal without a test)",
+                "select week_start, metric, slice_dimension, slice_value from {batch} where is_signal and q_value is null",
+            ),
+        ),
+    ),
+    Mart(
+        "fct_metric_shift_drivers_weekly",
+        ("week_start", "metric", "slice_dimension", "slice_value", "driver_dimension", "driver_value"),
+        adjusted_p_values=True,
+        rules=(
+            (
+                "contributions add up to the shift's change",
+                "per shift and driver dimension (not rubric_item), the sum of contribution = the shift's abs_change",
+                f"""
+                select drivers.week_start, drivers.metric, drivers.slice_dimension, drivers.slice_value,
+                       drivers.driver_dimension, drivers.total, shifts.abs_change
+                from (
+                    select week_start, metric, slice_dimension, slice_value, driver_dimension,
+                           sum(contribution) as total
+                    from {{batch}}
+                    where driver_dimension <> 'rubric_item'
+                    group by week_start, metric, slice_dimension, slice_value, driver_dimension
+                ) as drivers
+                inner join {MARTS_SCHEMA}.fct_metric_shifts_weekly as shifts
+                    on drivers.week_start = shifts.week_start
+                    and drivers.metric = shifts.metric
+                    and drivers.slice_dimension = shifts.slice_dimension
+                    and drivers.slice_value is not distinct from shifts.slice_value
+                where abs(drivers.total - shifts.abs_change) > {CONTRIBUTION_TOLERANCE}
+                """,
+            ),
+        ),
+    ),
+    Mart(
+        "fct_volume_spikes_daily",
+        ("day", "stream", "key"),
+        adjusted_p_values=True,
+        rules=(
+            (
+                "a spike is tested",
+                "is_spike only with a q_value (no spike without a test)",
+                "select day, stream, key from {batch} where is_spike and q_value is null",
+            ),
+        ),
+    ),
     Mart("fct_user_risk_features_daily", ("as_of_day", "user_id"), RISK_RATES),
     Mart("dim_user_risk_current", ("user_id",), RISK_RATES),
     Mart("dim_agents", ("agent_id",)),
@@ -147,6 +216,21 @@ def _wilson_brackets(rate: str) -> gxe.Expectation:
     )
 
 
+def _adjusted_p_values() -> list[gxe.Expectation]:
+    return [
+        between("p_value", 0, 1),
+        between("q_value", 0, 1),
+        no_rows(
+            "q_value never below p_value",
+            "q_value is null exactly when p_value is, and q_value >= p_value",
+            f"""
+            select * from {{batch}}
+            where (p_value is null) <> (q_value is null) or q_value < p_value - {BOUND_TOLERANCE}
+            """,
+        ),
+    ]
+
+
 def _reconciles(name: str, mart_total: str, staging_count: str) -> gxe.Expectation:
     return no_rows(
         name,
@@ -170,6 +254,9 @@ def _build(mart: Mart) -> list[gxe.Expectation]:
     expectations += [_part_within_whole(f"{part} <= {whole}", part, whole) for part, whole in mart.subsets]
     expectations += [_wilson_brackets(rate) for rate in mart.wilson]
     expectations += [_reconciles(*r) for r in mart.reconciliations]
+    if mart.adjusted_p_values:
+        expectations += _adjusted_p_values()
+    expectations += [no_rows(*rule) for rule in mart.rules]
     return expectations
 
 

@@ -25,18 +25,34 @@ def agent(name: str, rate: float, mix: float, rank: int) -> Driver:
 # contributions -5.0, -4.3, -3.2 add up to the change, -12.5. The first two explain 74.4% (>= half): their
 # rate effects, -9.0, are 72% of the change; every agent's mix effect, -0.75, is 6%.
 AGENTS = [agent("a_0012", -4.8, -0.2, 1), agent("a_0040", -4.2, -0.1, 2), agent("a_0003", -2.75, -0.45, 3)]
-RUBRIC = [
-    Driver("rubric_item", "policy_applied_correctly", 0.95, 0.90, None, None, None, None),
-    Driver("rubric_item", "resolution_correct", 0.93, 0.71, None, None, None, None),
-]
+
+
+def rubric(name: str, base: float, cur: float, q: float | None) -> Driver:
+    return Driver("rubric_item", name, base, cur, None, None, None, None, q)
+
+
+RUBRIC = [rubric("policy_applied_correctly", 0.95, 0.90, 0.3), rubric("resolution_correct", 0.93, 0.71, 0.0021)]
 
 
 def test_a_signal_in_plain_words_with_its_drivers_and_rubric_item() -> None:
-    assert describe_shift(shift(), AGENTS + RUBRIC) == (
+    assert describe_shift(shift(), AGENTS + RUBRIC, 0.05) == (
         "QA score, category trading_cards: 81.9 -> 69.4 (-15.3%, q=0.0004, 412 reviews). "
         "72% of the change comes from agents a_0012 and a_0040 getting worse (rate), "
         "6% from a change in which agents handle the work (mix). "
-        "Rubric item most changed: resolution_correct 0.93 -> 0.71."
+        "Rubric item that moved: resolution_correct 0.93 -> 0.71 (q=0.0021)."
+    )
+
+
+def test_rubric_items_are_named_as_moved_only_below_the_q_threshold() -> None:
+    both = [rubric("policy_applied_correctly", 0.95, 0.80, 0.01), rubric("resolution_correct", 0.93, 0.71, 0.0021)]
+    assert describe_shift(shift(), both, 0.05).endswith(
+        "Rubric items that moved: resolution_correct 0.93 -> 0.71 (q=0.0021), "
+        "policy_applied_correctly 0.95 -> 0.80 (q=0.01)."
+    )
+    # the larger change is not significant (too few reviews, or untested): it is named as noise, not a mover
+    none_moved = [rubric("policy_applied_correctly", 0.95, 0.90, 0.3), rubric("resolution_correct", 0.93, 0.71, None)]
+    assert describe_shift(shift(), none_moved, 0.05).endswith(
+        "No rubric item moved significantly (largest change: resolution_correct 0.93 -> 0.71)."
     )
 
 
@@ -50,7 +66,7 @@ def test_a_rate_where_higher_is_worse_and_one_leading_member() -> None:
         Driver("team", "team_b", None, None, 0.001, 0.007, 0.008, 1),
         Driver("team", "team_a", None, None, 0.0, 0.002, 0.002, 2),
     ]
-    assert describe_shift(rising, teams) == (
+    assert describe_shift(rising, teams, 0.05) == (
         "Critical error rate, all: 2.0% -> 3.0% (+50.0%, q=0.012, 900 reviews). "
         "70% of the change comes from team team_b getting worse (rate), "
         "10% from a change in which teams handle the work (mix)."

@@ -5,13 +5,15 @@ built from its row and its rows in ``fct_metric_shift_drivers_weekly``:
 
     QA score, category trading_cards: 81.9 -> 69.4 (-15.3%, q=0.0004, 412 reviews). 72% of the change
     comes from agents a_0012 and a_0040 getting worse (rate), 6% from a change in which agents handle
-    the work (mix). Rubric item most changed: resolution_correct 0.93 -> 0.71.
+    the work (mix). Rubric item that moved: resolution_correct 0.93 -> 0.71 (q=0.0021).
 
 The leading members are those of the first driver dimension present (agent,
 then team, queue, category) whose contributions point the way of the change,
 taken by rank until they explain half of it (at most three). "Rate" is their
 rate effects, "mix" the mix effects of every member of that dimension, both
 as shares of the change (docs/metrics.md, "Quality shifts and their drivers").
+Rubric items are named as moved only when their q-value (adjusted among the
+shift's item tests) is below the signal threshold.
 A week without a signal says so, with how many tests were run.
 """
 
@@ -59,6 +61,7 @@ class Driver:
     rate_effect: float | None
     contribution: float | None
     rank: int | None
+    q_value: float | None = None
 
 
 def _names(values: Sequence[str]) -> str:
@@ -115,7 +118,9 @@ def drivers_sentence(shift: Shift, drivers: Sequence[Driver]) -> str | None:
     )
 
 
-def rubric_sentence(drivers: Sequence[Driver]) -> str | None:
+def rubric_sentence(drivers: Sequence[Driver], max_q: float) -> str | None:
+    """The rubric items whose pass rate moved significantly (q below ``max_q``), else the largest mover, named
+    as not significant: an item test is one of several, so only its q-value can call it a change."""
     items = [
         r
         for r in drivers
@@ -123,13 +128,24 @@ def rubric_sentence(drivers: Sequence[Driver]) -> str | None:
     ]
     if not items:
         return None
+    moved = sorted(
+        (r for r in items if r.q_value is not None and r.q_value < max_q), key=lambda r: (r.q_value, r.driver_value)
+    )
+    if moved:
+        listed = ", ".join(
+            f"{r.driver_value} {r.base_value:.2f} -> {r.cur_value:.2f} (q={r.q_value:.2g})" for r in moved
+        )
+        return f"Rubric item{'s' if len(moved) > 1 else ''} that moved: {listed}."
     item = max(items, key=lambda r: (abs(r.cur_value - r.base_value), r.driver_value))
-    return f"Rubric item most changed: {item.driver_value} {item.base_value:.2f} -> {item.cur_value:.2f}."
+    return (
+        f"No rubric item moved significantly (largest change: {item.driver_value} "
+        f"{item.base_value:.2f} -> {item.cur_value:.2f})."
+    )
 
 
-def describe_shift(shift: Shift, drivers: Sequence[Driver]) -> str:
-    """One signal in plain words: headline, drivers, and for QA metrics the rubric item that moved most."""
-    parts = [headline(shift), drivers_sentence(shift, drivers), rubric_sentence(drivers)]
+def describe_shift(shift: Shift, drivers: Sequence[Driver], max_q: float) -> str:
+    """One signal in plain words: headline, drivers, and for QA metrics the rubric items that moved."""
+    parts = [headline(shift), drivers_sentence(shift, drivers), rubric_sentence(drivers, max_q)]
     return " ".join(p for p in parts if p)
 
 
@@ -156,6 +172,8 @@ def weekly_report(
             f"below {max_q:g} with a large enough change. Differences that are not significant are noise "
             "until more data says otherwise."
         )
-    paragraphs = [describe_shift(s, drivers.get((s.metric, s.slice_dimension, s.slice_value), [])) for s in signals]
+    paragraphs = [
+        describe_shift(s, drivers.get((s.metric, s.slice_dimension, s.slice_value), []), max_q) for s in signals
+    ]
     count = f"{len(signals)} signal{'s' if len(signals) != 1 else ''} among {len(tested)} tests"
     return f"{heading} {count}.\n\n" + "\n\n".join(paragraphs)

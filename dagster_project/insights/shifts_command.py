@@ -103,4 +103,5 @@ def _driver(row: dict[str, Any]) -> Driver:
         rate_effect=optional_float(row.get("rate_effect")),
         contribution=optional_float(row.get("contribution")),
         rank=None if row.get("rank") is None else int(row["rank"]),
+        q_value=optional_float(row.get("q_value")),
     )

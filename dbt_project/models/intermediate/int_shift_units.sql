@@ -11,7 +11,7 @@
 --   critical_error is true). From fct_qa_reviews; team as of reviewed_at.
 -- * csat_pct: a counted rating (fct_csat_daily: ratings, positive_ratings).
 -- * first_reply_sla_attainment: an SLA-due ticket (value 1 when replied
---   within its target), fct_ticket_sla_daily's rule on the current tickets.
+--   within its target), int_ticket_first_reply_sla (fct_ticket_sla_daily's rule).
 -- * appeal_overturn_rate: a decided appeal (value 1 when overturned or
 --   partially overturned), fct_appeal_outcomes_daily's rule.
 -- * wrongful_enforcement_rate: an action of the cohort (value 1 when
@@ -39,12 +39,8 @@ csat_daily as (
     select * from {{ ref('fct_csat_daily') }}
 ),
 
-tickets as (
-    select * from {{ ref('stg_support__tickets') }}
-),
-
-ticket_sla_targets as (
-    select * from {{ ref('ticket_sla_targets') }}
+ticket_first_reply_sla as (
+    select * from {{ ref('int_ticket_first_reply_sla') }}
 ),
 
 appeals as (
@@ -152,25 +148,7 @@ qa_cells as (
         policy
 ),
 
--- fct_ticket_sla_daily's classification of the current tickets: due with a
--- target and replied, or unreplied past its deadline at the as-of time
-tickets_timed as (
-    select
-        cast(tickets.created_at as date) as day,
-        tickets.assignee_agent_id as agent_id,
-        tickets.queue,
-        tickets.category,
-        tickets.priority,
-        tickets.first_reply_at is not null as is_replied,
-        ticket_sla_targets.target_hours,
-        {{ hours_between('tickets.created_at', 'tickets.first_reply_at') }} as hours_to_first_reply,
-        {{ hours_between('tickets.created_at', 'run_as_of.as_of_time') }} as hours_open_at_as_of
-    from tickets
-    left join ticket_sla_targets
-        on tickets.priority = ticket_sla_targets.priority
-    cross join run_as_of
-),
-
+-- fct_ticket_sla_daily's SLA-due tickets (int_ticket_first_reply_sla)
 sla_units as (
     select
         day,
@@ -178,11 +156,9 @@ sla_units as (
         queue,
         category,
         priority,
-        cast(case when is_replied and hours_to_first_reply <= target_hours then 1 else 0 end as double) as unit_value
-    from tickets_timed
-    where
-        target_hours is not null
-        and (is_replied or hours_open_at_as_of > target_hours)
+        cast(case when is_replied_within_sla then 1 else 0 end as double) as unit_value
+    from ticket_first_reply_sla
+    where is_sla_due
 ),
 
 -- fct_appeal_outcomes_daily's decided appeals, with the appealed action's

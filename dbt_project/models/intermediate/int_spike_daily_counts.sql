@@ -66,64 +66,35 @@ ticket_tags as (
     where tagged.tag is not null
 ),
 
+-- (stream, key column, timestamp column, CTE, filter); calibration reviews
+-- are excluded from critical errors (a null sampling_method is kept), as in
+-- fct_qa_scores_daily
+{%- set streams = [
+    ('tickets_by_category', 'category', 'created_at', 'tickets', none),
+    ('tickets_by_queue', 'queue', 'created_at', 'tickets', none),
+    ('tickets_by_tag', 'tag', 'created_at', 'ticket_tags', none),
+    ('reports_by_reason', 'reason', 'created_at', 'reports', none),
+    ('disputes_by_kind', 'kind', 'opened_at', 'disputes', none),
+    ('enforcement_actions_by_policy', 'policy', 'created_at', 'enforcement_actions', none),
+    ('critical_errors_by_agent', 'agent_id', 'reviewed_at', 'qa_reviews',
+        "critical_error and (sampling_method is null or sampling_method != 'calibration')"),
+] %}
+
 events as (
+    {%- for stream, key_column, at_column, source, filter in streams %}
     select
-        'tickets_by_category' as stream,
-        cast(category as varchar) as key,
-        cast(created_at as date) as day
-    from tickets
+        '{{ stream }}' as stream,
+        cast({{ key_column }} as varchar) as key,
+        cast({{ at_column }} as date) as day
+    from {{ source }}
+    {%- if filter %}
+    where {{ filter }}
+    {%- endif %}
+    {%- if not loop.last %}
 
     union all
-
-    select
-        'tickets_by_queue' as stream,
-        cast(queue as varchar) as key,
-        cast(created_at as date) as day
-    from tickets
-
-    union all
-
-    select
-        'tickets_by_tag' as stream,
-        cast(tag as varchar) as key,
-        cast(created_at as date) as day
-    from ticket_tags
-
-    union all
-
-    select
-        'reports_by_reason' as stream,
-        cast(reason as varchar) as key,
-        cast(created_at as date) as day
-    from reports
-
-    union all
-
-    select
-        'disputes_by_kind' as stream,
-        cast(kind as varchar) as key,
-        cast(opened_at as date) as day
-    from disputes
-
-    union all
-
-    select
-        'enforcement_actions_by_policy' as stream,
-        cast(policy as varchar) as key,
-        cast(created_at as date) as day
-    from enforcement_actions
-
-    union all
-
-    -- calibration reviews excluded (a null sampling_method is kept), as in fct_qa_scores_daily
-    select
-        'critical_errors_by_agent' as stream,
-        cast(agent_id as varchar) as key,
-        cast(reviewed_at as date) as day
-    from qa_reviews
-    where
-        critical_error
-        and (sampling_method is null or sampling_method != 'calibration')
+    {% endif %}
+    {%- endfor %}
 ),
 
 final as (

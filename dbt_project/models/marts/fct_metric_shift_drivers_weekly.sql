@@ -309,11 +309,44 @@ all_rows as (
     select * from rubric_rows
 ),
 
-final as (
+with_p as (
     select
         all_rows.*,
         {{ two_sided_p_value('all_rows.z') }} as p_value
     from all_rows
+),
+
+-- the rubric items of one shift are several tests of one question: their
+-- q-values are Benjamini-Hochberg adjusted among themselves
+adjusted as (
+    {{ benjamini_hochberg(
+        'with_p', 'p_value', ['week_start', 'metric', 'slice_dimension', 'slice_value', 'driver_dimension']
+    ) }}
+),
+
+final as (
+    select
+        week_start,
+        metric,
+        slice_dimension,
+        slice_value,
+        driver_dimension,
+        driver_value,
+        base_n,
+        cur_n,
+        base_share,
+        cur_share,
+        base_value,
+        cur_value,
+        mix_effect,
+        rate_effect,
+        contribution,
+        contribution_share,
+        rank,
+        z,
+        p_value,
+        q_value
+    from adjusted
 )
 
 select * from final
