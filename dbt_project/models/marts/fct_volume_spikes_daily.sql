@@ -114,7 +114,13 @@ expected_counts as (
 -- of baseline_weeks Poisson counts, whose transform has variance 1 / baseline_weeks
 statistics as (
     select
-        expected_counts.*,
+        day,
+        stream,
+        key,
+        events,
+        history_days,
+        baseline_events,
+        expected,
         2.0 * (sqrt(events + 0.375) - sqrt(expected + 0.375))
         / sqrt(1.0 + 1.0 / {{ baseline_weeks }}) as z_score
     from expected_counts
@@ -123,7 +129,14 @@ statistics as (
 -- one-sided, upward: P(Z >= z)
 tested as (
     select
-        statistics.*,
+        day,
+        stream,
+        key,
+        events,
+        history_days,
+        baseline_events,
+        expected,
+        z_score,
         case
             when z_score is null then null
             when z_score >= 0 then {{ normal_upper_tail('z_score') }}
