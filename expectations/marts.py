@@ -183,6 +183,36 @@ MARTS = (
             ),
         ),
     ),
+    Mart("dim_qa_cases", ("case_type", "case_id"), subsets=(("design_reviews", "reviews"),)),
+    Mart(
+        "fct_qa_sampling_plan",
+        ("week_start", "stratum"),
+        subsets=(("n_required", "ceil(population_n)"),),
+        rules=(
+            (
+                "p_hat is a probability",
+                "0 <= p_hat <= 1",
+                "select week_start, stratum from {batch} where p_hat < 0 or p_hat > 1 or p_hat is null",
+            ),
+        ),
+    ),
+    Mart(
+        "fct_qa_estimates_weekly",
+        ("week_start", "metric"),
+        subsets=(("design_n", "naive_n"), ("strata_covered", "strata")),
+        rules=(
+            (
+                "the interval brackets the weighted estimate",
+                "weighted_ci_low <= weighted_value <= weighted_ci_high",
+                f"""
+                select week_start, metric from {{batch}}
+                where weighted_value is not null
+                  and not (weighted_ci_low <= weighted_value + {BOUND_TOLERANCE}
+                           and weighted_value <= weighted_ci_high + {BOUND_TOLERANCE})
+                """,
+            ),
+        ),
+    ),
     Mart("fct_user_risk_features_daily", ("as_of_day", "user_id"), RISK_RATES),
     Mart("dim_user_risk_current", ("user_id",), RISK_RATES),
     Mart("dim_agents", ("agent_id",)),

@@ -204,9 +204,10 @@ def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
         "trustqa_dbt_tables",
         "marts_gates__tables",
         "published__marts",
-        # the warning checks on the shift and spike marts (never blocking)
+        # the warning checks on the shift, spike and sampling-plan marts (never blocking)
         "marts__fct_metric_shifts_weekly_weekly_signals",
         "marts__fct_volume_spikes_daily_daily_spikes",
+        "marts__fct_qa_sampling_plan_sampling_coverage",
     }
     upstream = {
         name: {d.node.name for d in job.graph.dependency_structure.all_upstream_outputs_from_node(name)}
@@ -238,10 +239,11 @@ def test_the_definitions_are_built_from_the_settings_they_are_given(tmp_path, db
     assert on_snowflake.resources["warehouse"].target == "snowflake"
 
 
-def test_the_shift_and_spike_marts_have_warning_checks(dbt_manifest):
+def test_the_shift_spike_and_plan_marts_have_warning_checks(dbt_manifest):
     from dagster_project.definitions import defs
 
     graph = defs.resolve_asset_graph()
     shifts, spikes = key("marts", "fct_metric_shifts_weekly"), key("marts", "fct_volume_spikes_daily")
+    plan = key("marts", "fct_qa_sampling_plan")
     checks = {(k.asset_key, k.name) for k in graph.asset_check_keys}
-    assert {(shifts, "weekly_signals"), (spikes, "daily_spikes")} <= checks
+    assert {(shifts, "weekly_signals"), (spikes, "daily_spikes"), (plan, "sampling_coverage")} <= checks

@@ -1,4 +1,5 @@
-"""Warning checks that put this week's quality shifts and today's volume spikes in front of a data engineer.
+"""Warning checks that put this week's quality shifts, today's volume spikes and the QA sampling plan in front of a
+data engineer.
 
 A signal or a spike is news, not a data error: each check has severity WARN
 (it never blocks anything), fails when there is something to look at, and
@@ -21,6 +22,7 @@ from dagster_project.insights.metric_labels import shown_value
 
 SHIFTS_KEY = dg.AssetKey(["marts", "fct_metric_shifts_weekly"])
 SPIKES_KEY = dg.AssetKey(["marts", "fct_volume_spikes_daily"])
+PLAN_KEY = dg.AssetKey(["marts", "fct_qa_sampling_plan"])
 MAX_LISTED = 50
 
 
@@ -107,4 +109,56 @@ def daily_spikes_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     )
 
 
-insight_checks = [weekly_signals_check, daily_spikes_check]
+def plan_markdown(rows: list[dict[str, Any]]) -> str:
+    """The plan's strata, as ``trustqa plan`` orders them: short first, then by coverage."""
+    lines = [
+        "| stratum | population | p_hat | required | reviewed | coverage | margin |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows[:MAX_LISTED]:
+        coverage = "" if r["coverage"] is None else f"{float(r['coverage']):.0%}"
+        margin = "" if r["achieved_margin"] is None else f"±{float(r['achieved_margin']) * 100:.1f} pts"
+        lines.append(
+            f"| {r['stratum']} | {float(r['population_n']):g} | {float(r['p_hat']):.2f} | {r['n_required']} | "
+            f"{r['n_reviewed']} | {coverage} | {margin} |"
+        )
+    return "\n".join(lines)
+
+
+PLAN_ORDER = "is_short desc, coverage asc nulls first, stratum"
+
+
+@dg.asset_check(
+    asset=PLAN_KEY,
+    name="sampling_coverage",
+    blocking=False,
+    pool=WAREHOUSE_POOL,
+    description=(
+        "Warns (never blocks) when strata of the latest complete week got fewer random and stratified reviews "
+        "than the plan requires; lists that week's plan and the current week's requirements."
+    ),
+)
+def sampling_coverage_check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    read = _reader(warehouse)
+    plan = "marts.fct_qa_sampling_plan"
+    complete = read(f"select max(week_start) as latest from {plan} where not is_current_week")[0]["latest"]
+    week_rows = (
+        read(f"select * from {plan} where week_start = date '{complete}' order by {PLAN_ORDER}") if complete else []
+    )
+    current = read(f"select * from {plan} where is_current_week order by {PLAN_ORDER}")
+    short = [r for r in week_rows if r["is_short"]]
+    missing = sum(int(r["n_required"]) - int(r["n_reviewed"]) for r in short)
+    return dg.AssetCheckResult(
+        passed=not short,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "week_start": dg.MetadataValue.text(str(complete) if complete else "no complete week yet"),
+            "short_strata": dg.MetadataValue.int(len(short)),
+            "reviews_missing": dg.MetadataValue.int(missing),
+            "plan": dg.MetadataValue.md(plan_markdown(week_rows) if week_rows else "no plan yet"),
+            "current_week_plan": dg.MetadataValue.md(plan_markdown(current) if current else "no current week"),
+        },
+    )
+
+
+insight_checks = [weekly_signals_check, daily_spikes_check, sampling_coverage_check]
