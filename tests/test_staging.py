@@ -175,6 +175,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
             "source:*",
             "path:models/staging",
             "path:models/intermediate",
+            "ticket_sla_targets",  # the seed int_ticket_first_reply_sla reads
             # the weekly shift units read marts (fct_qa_reviews, fct_csat_daily), which this build leaves out
             "--exclude",
             *MART_READERS,
