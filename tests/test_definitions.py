@@ -204,6 +204,7 @@ def test_nightly_job_runs_each_dbt_definition_once_in_layer_order(dbt_manifest):
         "trustqa_dbt_tables",
         "marts_gates__tables",
         "published__marts",
+        "published__qa_scorecard",
         # the warning checks on the shift, spike and sampling-plan marts (never blocking)
         "marts__fct_metric_shifts_weekly_weekly_signals",
         "marts__fct_volume_spikes_daily_daily_spikes",

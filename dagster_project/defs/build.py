@@ -17,13 +17,20 @@ from dagster_project.defs.publish_asset import published_marts
 from dagster_project.defs.raw_assets import raw_assets
 from dagster_project.defs.recovery_sensor import dead_run_sensor
 from dagster_project.defs.resources import build_resources
+from dagster_project.defs.scorecard_asset import build_qa_scorecard
 from dagster_project.settings import Settings
 
 
 def build_definitions(config: Settings) -> dg.Definitions:
     return dg.Definitions(
-        # the analysts' DuckDB copy; on Snowflake analysts query the marts schema with their role
-        assets=[*raw_assets, *dbt_asset_definitions, *([published_marts] if config.target == "duckdb" else [])],
+        # the analysts' DuckDB copy (on Snowflake analysts query the marts schema with their role) and the
+        # weekly scorecard page for people who do not write SQL
+        assets=[
+            *raw_assets,
+            *dbt_asset_definitions,
+            *([published_marts] if config.target == "duckdb" else []),
+            build_qa_scorecard(config.target),
+        ],
         asset_checks=[*build_all_gate_checks(dbt_step_of), *insight_checks],
         jobs=[nightly_job],
         schedules=[nightly_schedule],
