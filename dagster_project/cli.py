@@ -166,6 +166,7 @@ def _checked_run(config, day_range, verbose: bool):
 def _print_summary(config, outcome) -> None:
     """Where the data is and what the run left: the warehouse, the publication, row counts, gates, checks."""
     from dagster_project.publishing.publish import read_publication_info
+    from dagster_project.scorecard.writer import scorecard_dir
     from dagster_project.summary import table_counts
 
     print(f"\nexport days {outcome.days[0]} .. {outcome.days[1]} from {config.exports_dir}")
@@ -182,6 +183,9 @@ def _print_summary(config, outcome) -> None:
                 f"published marts (for analysts): {config.published_path}, {fresh} "
                 f"(at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})"
             )
+        latest_page = scorecard_dir(config.published_path) / "latest.html"
+        if latest_page.exists():
+            print(f"weekly scorecard (for stakeholders): {latest_page}")
     counts = table_counts(config.duckdb_path)
     # on Snowflake the local file is the loader's scratch: it holds what was quarantined, not the marts
     for schema in ("marts", "quarantine") if config.target == "duckdb" else ("quarantine",):
@@ -257,6 +261,46 @@ def cmd_shifts(args: argparse.Namespace) -> int:
         return 2
     warehouse = Path(args.warehouse) if args.warehouse else None
     return run_shifts(settings(), week, warehouse, sys.stdout, sys.stderr)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The weekly scorecard page: a self-contained HTML file for people who do not write SQL."""
+    from dagster_project.scorecard.command import run_report
+
+    try:
+        week = dt.date.fromisoformat(args.week) if args.week else None
+    except ValueError:
+        print(f"trustqa report: --week {args.week!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    warehouse = Path(args.warehouse) if args.warehouse else None
+    return run_report(settings(), week, args.open, warehouse, sys.stdout, sys.stderr)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """The week's QA sampling plan per stratum, strata short of their required reviews first."""
+    from dagster_project.planning.plan_command import run_plan
+
+    try:
+        week = dt.date.fromisoformat(args.week) if args.week else None
+    except ValueError:
+        print(f"trustqa plan: --week {args.week!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    warehouse = Path(args.warehouse) if args.warehouse else None
+    return run_plan(settings(), week, warehouse, sys.stdout, sys.stderr)
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Draw the cases to review on --date from those closed the day before, into marts.qa_sample_daily."""
+    from dagster_project.planning.day_draw import SampleRefused, parse_request
+    from dagster_project.planning.sample_command import run_sample
+
+    try:
+        request = parse_request(args.date, args.capacity, args.seed, args.out)
+    except SampleRefused as exc:
+        print(f"trustqa sample: {exc}", file=sys.stderr)
+        return 2
+    config = settings_with_paths(None, args.warehouse)  # the published copy follows --warehouse
+    return run_sample(config, request, bool(args.warehouse), sys.stdout, sys.stderr)
 
 
 def cmd_runs(args: argparse.Namespace) -> int:
@@ -392,6 +436,31 @@ def build_parser() -> argparse.ArgumentParser:
     shifts.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the latest complete week)")
     shifts.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
     shifts.set_defaults(func=cmd_shifts)
+
+    report = sub.add_parser("report", help="the weekly scorecard: one self-contained HTML page for stakeholders")
+    report.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the latest complete week)")
+    report.add_argument("--open", action="store_true", help="open the page in the default browser")
+    report.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
+    report.set_defaults(func=cmd_report)
+
+    plan = sub.add_parser("plan", help="the week's QA sampling plan per stratum, short strata first")
+    plan.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the current week)")
+    plan.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
+    plan.set_defaults(func=cmd_plan)
+
+    sample = sub.add_parser("sample", help="draw the cases to review on a day, into marts.qa_sample_daily")
+    sample.add_argument(
+        "--date", required=True, metavar="YYYY-MM-DD", help="the review day; cases closed the day before are drawn"
+    )
+    sample.add_argument(
+        "--capacity",
+        type=int,
+        help="reviews available that day, allocated over the strata (default: the plan's n_required / 7 per stratum)",
+    )
+    sample.add_argument("--seed", type=int, default=0, help="the draw's seed (default 0): same seed, same sample")
+    sample.add_argument("--out", metavar="FILE", help="also write the sample as CSV for a QA tool")
+    sample.add_argument("--warehouse", help="DuckDB file (default: $TRUSTQA_DUCKDB_PATH or warehouse/trustqa.duckdb)")
+    sample.set_defaults(func=cmd_sample)
 
     runs = sub.add_parser("runs", help="list unfinished runs and their process; recover dead ones or fail one")
     action = runs.add_mutually_exclusive_group()

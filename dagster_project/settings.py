@@ -47,6 +47,8 @@ DEFAULT_SENSOR_SETTLE_MINUTES = 30.0
 DEFAULT_QUERY_TIMEOUT_SECONDS = 60.0
 # Rows naming a user, order, ticket or agent not (yet) known: a warning below this share of a batch, blocking above.
 DEFAULT_MAX_UNKNOWN_REFERENCE_SHARE = 0.05
+# The Snowflake role granted select on the marts (dbt_project.yml reads the same variable, with this default).
+DEFAULT_ANALYST_ROLE = "TRUSTQA_ANALYST"
 # Variables the dbt project reads (profiles.yml and dbt_project.yml use env_var on these): a parse depends on them.
 DBT_ENV_PREFIXES = ("TRUSTQA_", "SNOWFLAKE_", "DBT_")
 
@@ -190,6 +192,12 @@ def snowflake_settings() -> SnowflakeSettings:
     from dagster_project.snowflake.settings import SnowflakeSettings
 
     return SnowflakeSettings.from_env(os.environ)
+
+
+def analyst_role() -> str:
+    """TRUSTQA_ANALYST_ROLE: the Snowflake role granted select on what analysts read ("" grants nothing),
+    with dbt's default (``dbt_project.yml`` grants it on every mart; ``trustqa sample`` on its table)."""
+    return os.environ.get("TRUSTQA_ANALYST_ROLE", DEFAULT_ANALYST_ROLE)
 
 
 def process_environment(variables: Mapping[str, str]) -> dict[str, str]:

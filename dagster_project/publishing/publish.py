@@ -38,6 +38,11 @@ The published file is made readable by everyone (mode 0644) before it
 replaces the last publication, whatever the process umask: it is the
 analysts' file and holds only the marts (no raw data, no personal data),
 while the warehouse itself, which holds the raw exports, is kept owner-only.
+
+A table written between nightly runs (``trustqa sample``'s
+``marts.qa_sample_daily``) is published alone by
+:func:`refresh_published_tables`, the same way, leaving every other
+published mart as the last good run left it.
 """
 
 from __future__ import annotations
@@ -127,29 +132,76 @@ def publish_marts(con: duckdb.DuckDBPyConnection, published: Path, run_id: str =
         }
         con.execute("checkpoint publishing")
     except BaseException:
-        con.execute("detach publishing")
-        for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        _discard_scratch(con, scratch)
         raise
+    _install_scratch(con, scratch, published)
+    return Publication(published, counts, changes, published_at, as_of)
+
+
+def refresh_published_tables(
+    con: duckdb.DuckDBPyConnection, published: Path, tables: list[tuple[str, str]]
+) -> dict[str, str]:
+    """Bring only ``tables`` ((schema, name) of the warehouse open on ``con``) up to date in the existing
+    publication ``published``, atomically and per day as :func:`publish_marts` does; every other published
+    mart and the publication's info stay as they were. Returns what was written per table.
+
+    For a table written outside the nightly run (``trustqa sample``'s ``marts.qa_sample_daily``): the
+    warehouse's other marts may be those of a run whose gates failed, which :func:`publish_marts` would
+    publish. The caller holds the warehouse's lock, so no publication runs meanwhile. Raises
+    FileNotFoundError when there is no publication yet, ``duckdb.Error`` when it cannot be opened.
+    """
+    if not published.exists():
+        raise FileNotFoundError(f"no publication at {published}")
+    scratch = _scratch_path(published)
+    remove_stale_scratch_files(published)
+    shutil.copyfile(published, scratch)
+    try:
+        _attach(con, scratch)
+    except BaseException:
+        scratch.unlink(missing_ok=True)
+        raise
+    try:
+        for schema in {s for s, _ in tables}:
+            con.execute(f'create schema if not exists publishing."{schema}"')
+        changes = {f"{schema}.{name}": _sync_table(con, schema, name) for schema, name in tables}
+        con.execute("checkpoint publishing")
+    except BaseException:
+        _discard_scratch(con, scratch)
+        raise
+    _install_scratch(con, scratch, published)
+    return changes
+
+
+def _attach(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
+    con.execute("attach '{}' as publishing".format(str(scratch).replace("'", "''")))
+
+
+def _discard_scratch(con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
+    """A failed publication: detach the scratch file and remove it (and its WAL)."""
+    con.execute("detach publishing")
+    for leftover in (scratch, scratch.with_name(scratch.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _install_scratch(con: duckdb.DuckDBPyConnection, scratch: Path, published: Path) -> None:
+    """A finished (checkpointed) publication: detached, made readable by the analysts, renamed over the last."""
     con.execute("detach publishing")
     # readable by the analysts whatever the umask, set before the rename so the new file never appears without it
     os.chmod(scratch, PUBLISHED_MODE)
     os.replace(scratch, published)
-    return Publication(published, counts, changes, published_at, as_of)
 
 
 def _attach_last_publication(con: duckdb.DuckDBPyConnection, published: Path, scratch: Path) -> None:
     """Attach ``scratch`` as ``publishing``: a copy of the last publication, or empty when there is none
     or it cannot be opened (then everything is copied)."""
-    attach = "attach '{}' as publishing".format(str(scratch).replace("'", "''"))
     if published.exists():
         shutil.copyfile(published, scratch)
         try:
-            con.execute(attach)
+            _attach(con, scratch)
             return
         except duckdb.Error:
             scratch.unlink(missing_ok=True)
-    con.execute(attach)
+    _attach(con, scratch)
 
 
 def _drop_unpublished(con: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> None:
