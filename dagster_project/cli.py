@@ -276,20 +276,6 @@ def cmd_report(args: argparse.Namespace) -> int:
     return run_report(settings(), week, args.open, warehouse, sys.stdout, sys.stderr)
 
 
-def cmd_export_sor(args: argparse.Namespace) -> int:
-    """Statements of reasons for the DSA Transparency Database, as schema-valid JSON Lines."""
-    from dagster_project.dsa.export_command import run_export
-
-    try:
-        since, until = dt.date.fromisoformat(args.since), dt.date.fromisoformat(args.until)
-    except ValueError:
-        print(f"trustqa export-sor: --since {args.since!r} / --until {args.until!r} must be dates (YYYY-MM-DD)",
-              file=sys.stderr)  # fmt: skip
-        return 2
-    warehouse = Path(args.warehouse) if args.warehouse else None
-    return run_export(settings(), since, until, Path(args.out), warehouse, sys.stdout, sys.stderr)
-
-
 def cmd_plan(args: argparse.Namespace) -> int:
     """The week's QA sampling plan per stratum, strata short of their required reviews first."""
     from dagster_project.planning.plan_command import run_plan
@@ -456,15 +442,6 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--open", action="store_true", help="open the page in the default browser")
     report.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
     report.set_defaults(func=cmd_report)
-
-    export_sor = sub.add_parser(
-        "export-sor", help="statements of reasons for the EU DSA Transparency Database, as JSON Lines"
-    )
-    export_sor.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first application date")
-    export_sor.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="last application date")
-    export_sor.add_argument("--out", required=True, metavar="FILE", help="the JSON Lines file to write")
-    export_sor.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
-    export_sor.set_defaults(func=cmd_export_sor)
 
     plan = sub.add_parser("plan", help="the week's QA sampling plan per stratum, short strata first")
     plan.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the current week)")
