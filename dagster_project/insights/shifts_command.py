@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 import yaml
 
-from dagster_project.insights.mart_reader import optional_float
+from dagster_project.insights.mart_reader import marts_reader, monday_of, optional_float
 from dagster_project.insights.shift_report import Driver, Shift, weekly_report
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 
@@ -28,27 +28,12 @@ def project_var(name: str) -> Any:
     return project["vars"][name]
 
 
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def run_shifts(config: Settings, week: dt.date | None, warehouse: Path | None, out: TextIO, err: TextIO) -> int:
     """Print the week's report; 0, or 2 when there is nothing to read (with a message saying why)."""
-    if config.target == "snowflake" and warehouse is None:
-        from dagster_project.insights.mart_reader import rows_from_snowflake
-
-        def read(sql: str) -> list[dict[str, Any]]:
-            return rows_from_snowflake(sql)
-    else:
-        from dagster_project.insights.mart_reader import rows_from_duckdb
-
-        path = warehouse or config.published_path
-        if not path.exists():
-            print(f"trustqa shifts: no marts at {path}; run `trustqa materialize` first", file=err)
-            return 2
-
-        def read(sql: str) -> list[dict[str, Any]]:
-            return rows_from_duckdb(path, sql)
+    read, path = marts_reader(config, warehouse)
+    if read is None:
+        print(f"trustqa shifts: no marts at {path}; run `trustqa materialize` first", file=err)
+        return 2
 
     if week is None:
         latest = read(f"select max(week_start) as week_start from {SHIFTS}")

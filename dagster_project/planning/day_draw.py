@@ -14,9 +14,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from dagster_project.insights.shifts_command import monday_of
+from dagster_project.insights.mart_reader import Read, date_literal, monday_of
 from dagster_project.planning.draw import SampledCase, draw_sample
-from dagster_project.planning.frame import CASES, PLAN, Read, date_literal, missing_marts, read_frame, read_plan
+from dagster_project.planning.frame import CASES, PLAN, missing_marts, read_frame, read_plan
 from dagster_project.planning.quotas import StratumQuota, quotas_from_capacity, quotas_from_plan
 
 MAX_SEED = 2**31 - 1  # the table's seed column is a 32-bit integer

@@ -8,13 +8,10 @@ dicts with lower-case keys (``mart_reader.rows_from_duckdb``,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dagster_project.insights.mart_reader import optional_float
-
-Read = Callable[[str], list[dict[str, Any]]]
+from dagster_project.insights.mart_reader import Read, date_literal, optional_float
 
 CASES = "dim_qa_cases"
 PLAN = "fct_qa_sampling_plan"
@@ -36,11 +33,6 @@ class PlanRow:
     stratum: str
     n_required: int
     p_hat: float | None
-
-
-def date_literal(day: dt.date) -> str:
-    """A date literal both DuckDB and Snowflake read."""
-    return f"date '{day.isoformat()}'"
 
 
 def marts_tables(read: Read) -> set[str]:

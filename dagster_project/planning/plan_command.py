@@ -13,35 +13,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, TextIO
 
-from dagster_project.insights.mart_reader import optional_float
-from dagster_project.insights.shifts_command import monday_of
-from dagster_project.planning.frame import PLAN, Read, date_literal, missing_marts
+from dagster_project.insights.mart_reader import date_literal, marts_reader, monday_of, optional_float
+from dagster_project.planning.frame import PLAN, missing_marts
 from dagster_project.planning.plan_report import PlanLine, plan_report
 from dagster_project.settings import Settings
 
 
-def mart_reader(config: Settings, warehouse: Path | None) -> tuple[Read | None, str]:
-    """``read`` on the marts (Snowflake, or the DuckDB file read-only) and where they are; None when the
-    DuckDB file does not exist."""
-    if config.target == "snowflake" and warehouse is None:
-        from dagster_project.insights.mart_reader import rows_from_snowflake
-
-        return rows_from_snowflake, "Snowflake"
-    from dagster_project.insights.mart_reader import rows_from_duckdb
-
-    path = warehouse or config.published_path
-    if not path.exists():
-        return None, str(path)
-
-    def read(sql: str) -> list[dict[str, Any]]:
-        return rows_from_duckdb(path, sql)
-
-    return read, str(path)
-
-
 def run_plan(config: Settings, week: dt.date | None, warehouse: Path | None, out: TextIO, err: TextIO) -> int:
     """Print the week's plan; 0, or 2 when there is nothing to read (with a message saying why)."""
-    read, where = mart_reader(config, warehouse)
+    read, path = marts_reader(config, warehouse)
+    where = str(path) if path else "Snowflake"
     if read is None:
         print(f"trustqa plan: no marts at {where}; run `trustqa materialize` first", file=err)
         return 2

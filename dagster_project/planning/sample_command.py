@@ -21,9 +21,10 @@ from typing import TextIO
 
 import duckdb
 
+from dagster_project.insights.mart_reader import Read
 from dagster_project.insights.shifts_command import project_var
 from dagster_project.planning.day_draw import DayDraw, SampleRefused, SampleRequest, draw_day, summary_lines
-from dagster_project.planning.frame import Read, connection_reader
+from dagster_project.planning.frame import connection_reader
 from dagster_project.planning.sample_csv import write_sample_csv
 from dagster_project.planning.sample_table import NAME, SCHEMA, TABLE, write_duckdb, write_snowflake
 from dagster_project.settings import Settings

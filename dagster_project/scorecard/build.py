@@ -6,9 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.insights.mart_reader import Read, monday_of
 from dagster_project.scorecard.data import SHIFTS, Tile, latest_week, load_scorecard, marts_tables
 from dagster_project.scorecard.page import render_page
-from dagster_project.scorecard.trends import Read, monday_of
 from dagster_project.scorecard.wording import Thresholds, headline_markdown
 from dagster_project.scorecard.writer import write_scorecard
 

@@ -13,8 +13,9 @@ from __future__ import annotations
 import datetime as dt
 import webbrowser
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
+from dagster_project.insights.mart_reader import marts_reader
 from dagster_project.scorecard.build import NoScorecard, build_scorecard
 from dagster_project.scorecard.writer import scorecard_dir
 from dagster_project.settings import Settings
@@ -24,25 +25,11 @@ def run_report(
     config: Settings, week: dt.date | None, open_page: bool, warehouse: Path | None, out: TextIO, err: TextIO
 ) -> int:
     """Build the page; 0, or 2 with a one-line message when there are no marts to build it from."""
-    if config.target == "snowflake" and warehouse is None:
-        from dagster_project.insights.mart_reader import rows_from_snowflake
-
-        def read(sql: str) -> list[dict[str, Any]]:
-            return rows_from_snowflake(sql)
-
-        directory = scorecard_dir(config.published_path)
-    else:
-        from dagster_project.insights.mart_reader import rows_from_duckdb
-
-        path = warehouse or config.published_path
-        if not path.exists():
-            print(f"trustqa report: no marts at {path}; run `trustqa materialize` first", file=err)
-            return 2
-
-        def read(sql: str) -> list[dict[str, Any]]:
-            return rows_from_duckdb(path, sql)
-
-        directory = scorecard_dir(path)
+    read, path = marts_reader(config, warehouse)
+    if read is None:
+        print(f"trustqa report: no marts at {path}; run `trustqa materialize` first", file=err)
+        return 2
+    directory = scorecard_dir(path or config.published_path)
     try:
         scorecard = build_scorecard(read, directory, week)
     except NoScorecard as exc:

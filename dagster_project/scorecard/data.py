@@ -14,10 +14,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from dagster_project.insights.mart_reader import optional_float
+from dagster_project.insights.mart_reader import Read, date_literal, optional_float
 from dagster_project.insights.shift_report import Driver, Shift
 from dagster_project.insights.shifts_command import _driver, _shift
-from dagster_project.scorecard.trends import Read, Trend, date_literal, load_trends
+from dagster_project.scorecard.trends import Trend, load_trends
 from dagster_project.scorecard.wording import Thresholds, long_date
 
 # The headline tiles, in the order the page shows them.

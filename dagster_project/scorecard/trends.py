@@ -16,14 +16,13 @@ marked not final, and the chart shades it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from dagster_project.insights.mart_reader import optional_float
+from dagster_project.insights.mart_reader import Read, date_literal, monday_of, optional_float
 from dagster_project.scorecard.stats import mean_interval, wilson_interval
 
-Read = Callable[[str], list[dict[str, Any]]]
 TREND_WEEKS = 26
 WILSON_BAND = "95% Wilson interval"
 MEAN_BAND = "95% interval: mean ± 1.96 standard errors (normal approximation)"
@@ -56,10 +55,6 @@ class Trend:
     metric: str
     points: list[TrendPoint]
     band: str  # how the interval is computed, said under the chart
-
-
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
 
 
 def window(week: dt.date, weeks: int = TREND_WEEKS) -> tuple[dt.date, dt.date]:
@@ -102,10 +97,6 @@ def weekly_means(rows: Iterable[dict[str, Any]]) -> list[TrendPoint]:
         low, high = mean_interval(value, optional_float(row["value_sd"]), n) or (None, None)
         points.append(TrendPoint(row["week_start"], n, value, low, high))
     return points
-
-
-def date_literal(day: dt.date) -> str:
-    return f"date '{day.isoformat()}'"
 
 
 def rate_sql(mart: str, numerator: str, denominator: str, first: dt.date, last: dt.date) -> str:
