@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import functools
 import os
 import subprocess
 import sys
 import tempfile
 import traceback
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 from dagster_project.instance import dagster_home, dagster_instance
@@ -250,43 +252,63 @@ def cmd_query(args: argparse.Namespace) -> int:
     return run_query(path, args.sql, args.format, config.query_timeout_seconds, sys.stdout, sys.stderr, what=what)
 
 
+class _Refused(Exception):
+    """A command's arguments refused before it runs: the one-line message, exit 2."""
+
+
+def _refusing(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Print a :class:`_Refused` message to stderr and exit 2 instead of running ``command``."""
+
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except _Refused as refused:
+            print(refused, file=sys.stderr)
+            return 2
+
+    return run
+
+
+def _date_arg(command: str, option: str, value: str | None) -> dt.date | None:
+    """The option's date (None when not given); refused naming the command and option when it is no date."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _Refused(f"trustqa {command}: --{option} {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _path_arg(value: str | None) -> Path | None:
+    return Path(value) if value else None
+
+
+@_refusing
 def cmd_shifts(args: argparse.Namespace) -> int:
     """The week's quality shifts that are signals, in plain words, with their drivers."""
     from dagster_project.insights.shifts_command import run_shifts
 
-    try:
-        week = dt.date.fromisoformat(args.week) if args.week else None
-    except ValueError:
-        print(f"trustqa shifts: --week {args.week!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
-        return 2
-    warehouse = Path(args.warehouse) if args.warehouse else None
-    return run_shifts(settings(), week, warehouse, sys.stdout, sys.stderr)
+    week = _date_arg("shifts", "week", args.week)
+    return run_shifts(settings(), week, _path_arg(args.warehouse), sys.stdout, sys.stderr)
 
 
+@_refusing
 def cmd_report(args: argparse.Namespace) -> int:
     """The weekly scorecard page: a self-contained HTML file for people who do not write SQL."""
     from dagster_project.scorecard.command import run_report
 
-    try:
-        week = dt.date.fromisoformat(args.week) if args.week else None
-    except ValueError:
-        print(f"trustqa report: --week {args.week!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
-        return 2
-    warehouse = Path(args.warehouse) if args.warehouse else None
-    return run_report(settings(), week, args.open, warehouse, sys.stdout, sys.stderr)
+    week = _date_arg("report", "week", args.week)
+    return run_report(settings(), week, args.open, _path_arg(args.warehouse), sys.stdout, sys.stderr)
 
 
+@_refusing
 def cmd_plan(args: argparse.Namespace) -> int:
     """The week's QA sampling plan per stratum, strata short of their required reviews first."""
     from dagster_project.planning.plan_command import run_plan
 
-    try:
-        week = dt.date.fromisoformat(args.week) if args.week else None
-    except ValueError:
-        print(f"trustqa plan: --week {args.week!r} is not a date (YYYY-MM-DD)", file=sys.stderr)
-        return 2
-    warehouse = Path(args.warehouse) if args.warehouse else None
-    return run_plan(settings(), week, warehouse, sys.stdout, sys.stderr)
+    week = _date_arg("plan", "week", args.week)
+    return run_plan(settings(), week, _path_arg(args.warehouse), sys.stdout, sys.stderr)
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
