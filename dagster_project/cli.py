@@ -303,6 +303,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 @_refusing
+def cmd_export_sor(args: argparse.Namespace) -> int:
+    """Statements of reasons for the DSA Transparency Database, as schema-valid JSON Lines."""
+    from dagster_project.dsa.export_command import run_export
+
+    since, until = _date_arg("export-sor", "since", args.since), _date_arg("export-sor", "until", args.until)
+    return run_export(settings(), since, until, Path(args.out), _path_arg(args.warehouse), sys.stdout, sys.stderr)
+
+
+@_refusing
 def cmd_plan(args: argparse.Namespace) -> int:
     """The week's QA sampling plan per stratum, strata short of their required reviews first."""
     from dagster_project.planning.plan_command import run_plan
@@ -464,6 +473,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--open", action="store_true", help="open the page in the default browser")
     report.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
     report.set_defaults(func=cmd_report)
+
+    export_sor = sub.add_parser(
+        "export-sor", help="statements of reasons for the EU DSA Transparency Database, as JSON Lines"
+    )
+    export_sor.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first application date")
+    export_sor.add_argument("--until", required=True, metavar="YYYY-MM-DD", help="last application date")
+    export_sor.add_argument("--out", required=True, metavar="FILE", help="the JSON Lines file to write")
+    export_sor.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
+    export_sor.set_defaults(func=cmd_export_sor)
 
     plan = sub.add_parser("plan", help="the week's QA sampling plan per stratum, short strata first")
     plan.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the current week)")

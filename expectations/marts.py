@@ -213,6 +213,18 @@ MARTS = (
             ),
         ),
     ),
+    Mart(
+        "dsa_statements_of_reasons",
+        ("puid",),
+        reconciliations=(
+            (
+                "statements reconcile with the restricting actions in staging",
+                "count(*)",
+                f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_marketplace__enforcement_actions "
+                "where action_type <> 'warning'",
+            ),
+        ),
+    ),
     Mart("fct_user_risk_features_daily", ("as_of_day", "user_id"), RISK_RATES),
     Mart("dim_user_risk_current", ("user_id",), RISK_RATES),
     Mart("dim_agents", ("agent_id",)),

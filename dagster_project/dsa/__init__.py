@@ -1,0 +1,1 @@
+"""EU DSA transparency: statements of reasons in the Transparency Database's shape (docs/dsa.md)."""

@@ -1,0 +1,128 @@
+-- Statements of reasons for the EU DSA Transparency Database (Art. 17,
+-- 24(5)), docs/dsa.md: one row per enforcement action that restricts
+-- (current state; a warning restricts nothing and has no statement), with
+-- the API's field names and values. The policy and action-type mappings
+-- are the seeds dsa_policy_categories and dsa_action_restrictions. An
+-- unmapped policy gives a null category, which the export refuses naming
+-- the action. No personal data: ids, enumerations, dates and fixed text.
+--
+-- source_type: a user report is a notice (SOURCE_ARTICLE_16); automated and
+-- proactive-agent detection are own initiative (SOURCE_VOLUNTARY).
+-- automated_decision: decided_by automated is fully automated; an agent's
+-- decision on an automated detection is partially automated; else not.
+
+with
+
+enforcement_actions as (
+    select * from {{ ref('stg_marketplace__enforcement_actions') }}
+),
+
+users as (
+    select * from {{ ref('stg_marketplace__users') }}
+),
+
+policy_categories as (
+    select * from {{ ref('dsa_policy_categories') }}
+),
+
+action_restrictions as (
+    select * from {{ ref('dsa_action_restrictions') }}
+),
+
+restricting as (
+    select
+        enforcement_actions.action_id,
+        enforcement_actions.user_id,
+        enforcement_actions.action_type,
+        enforcement_actions.policy,
+        enforcement_actions.detection_source,
+        enforcement_actions.decided_by,
+        cast(enforcement_actions.created_at as date) as application_date,
+        action_restrictions.decision_visibility,
+        action_restrictions.decision_monetary,
+        action_restrictions.decision_provision,
+        action_restrictions.decision_account,
+        action_restrictions.content_type,
+        action_restrictions.restriction_days,
+        action_restrictions.end_date_field
+    from enforcement_actions
+    inner join action_restrictions
+        on enforcement_actions.action_type = action_restrictions.action_type
+    where
+        coalesce(
+            action_restrictions.decision_visibility,
+            action_restrictions.decision_monetary,
+            action_restrictions.decision_provision,
+            action_restrictions.decision_account
+        ) is not null
+),
+
+final as (
+    select
+        restricting.action_id as puid,
+        restricting.action_type,
+        restricting.policy,
+        restricting.decision_visibility,
+        restricting.decision_monetary,
+        restricting.decision_provision,
+        restricting.decision_account,
+        cast(
+            case
+                when restricting.end_date_field = 'end_date_account_restriction'
+                    then {{ dbt.dateadd('day', 'restricting.restriction_days', 'restricting.application_date') }}
+            end as date
+        ) as end_date_account_restriction,
+        cast(
+            case
+                when restricting.end_date_field = 'end_date_visibility_restriction'
+                    then {{ dbt.dateadd('day', 'restricting.restriction_days', 'restricting.application_date') }}
+            end as date
+        ) as end_date_visibility_restriction,
+        'DECISION_GROUND_INCOMPATIBLE_CONTENT' as decision_ground,
+        policy_categories.incompatible_content_ground,
+        'The '
+        || case when restricting.decision_account is not null then 'account' else 'content' end
+        || ' was found to violate the '
+        || coalesce(policy_categories.incompatible_content_ground, 'marketplace policy ' || restricting.policy)
+        || '.' as incompatible_content_explanation,
+        policy_categories.incompatible_content_illegal,
+        policy_categories.category,
+        policy_categories.category_specification,
+        restricting.content_type,
+        case when restricting.content_type = 'CONTENT_TYPE_OTHER' then 'Marketplace account' end as content_type_other,
+        case
+            when restricting.decision_account is not null
+                then coalesce(cast(users.signup_at as date), restricting.application_date)
+            else restricting.application_date
+        end as content_date,
+        restricting.application_date,
+        'Action '
+        || restricting.action_type
+        || ' under the marketplace policy '
+        || restricting.policy
+        || ', detected '
+        || case restricting.detection_source
+            when 'automated' then 'by automated means'
+            when 'user_report' then 'from a user notice'
+            when 'proactive_agent' then 'by an agent on own initiative'
+            else 'by other means'
+        end
+        || ' and decided '
+        || case when restricting.decided_by = 'automated' then 'by automated means' else 'by an agent' end
+        || '.' as decision_facts,
+        case when restricting.detection_source = 'user_report' then 'SOURCE_ARTICLE_16' else 'SOURCE_VOLUNTARY' end
+            as source_type,
+        case when restricting.detection_source = 'automated' then 'Yes' else 'No' end as automated_detection,
+        case
+            when restricting.decided_by = 'automated' then 'AUTOMATED_DECISION_FULLY'
+            when restricting.detection_source = 'automated' then 'AUTOMATED_DECISION_PARTIALLY'
+            else 'AUTOMATED_DECISION_NOT_AUTOMATED'
+        end as automated_decision
+    from restricting
+    left join policy_categories
+        on restricting.policy = policy_categories.policy
+    left join users
+        on restricting.user_id = users.user_id
+)
+
+select * from final
