@@ -50,6 +50,43 @@ RISK_RATES = (
     Rate("top_buyer_gmv_share_30d", "top_buyer_gmv_30d", "gmv_sold_30d"),
 )
 
+# fct_dsa_transparency_report's total figures and what they equal in the outcome marts:
+# (metric, outcome mart, summed expression, condition on the mart's rows)
+DSA_REPORT_TIE_DEFINITIONS = (
+    ("actions_taken", "fct_enforcement_outcomes_daily", "outcomes.actions", "true"),
+    ("own_initiative_actions", "fct_enforcement_outcomes_daily", "outcomes.actions",
+     "coalesce(outcomes.detection_source, '') <> 'user_report'"),
+    ("actions_on_notices", "fct_enforcement_outcomes_daily", "outcomes.actions",
+     "outcomes.detection_source = 'user_report'"),
+    ("suspensions", "fct_enforcement_outcomes_daily", "outcomes.actions", "outcomes.action_type = 'suspension'"),
+    ("automated_decisions", "fct_enforcement_outcomes_daily", "outcomes.actions", "outcomes.decided_by = 'automated'"),
+    ("automated_decisions_reversed", "fct_enforcement_outcomes_daily", "outcomes.reversed",
+     "outcomes.decided_by = 'automated'"),
+    ("complaints_decided", "fct_appeal_outcomes_daily", "outcomes.decided", "true"),
+    ("complaints_upheld", "fct_appeal_outcomes_daily", "outcomes.upheld", "true"),
+    ("complaints_reversed", "fct_appeal_outcomes_daily", "outcomes.overturned + outcomes.partially_overturned", "true"),
+)  # fmt: skip
+
+
+def _dsa_report_tie(metric: str, mart: str, summed: str, condition: str) -> str:
+    """One period per row with the figure's expected total from an outcome mart."""
+    return f"""
+        select periods.period, '{metric}' as metric, coalesce(sum({summed}), 0) as expected
+        from (select distinct period, period_start, period_end from {{batch}}) as periods
+        left join {MARTS_SCHEMA}.{mart} as outcomes
+            on outcomes.day between periods.period_start and periods.period_end and {condition}
+        group by periods.period
+    """
+
+
+DSA_REPORT_TIES = f"""
+    select report.period, report.metric, report.value, ties.expected
+    from {{batch}} as report
+    inner join ({" union all ".join(_dsa_report_tie(*tie) for tie in DSA_REPORT_TIE_DEFINITIONS)}) as ties
+        on report.period = ties.period and report.metric = ties.metric
+    where report.breakdown = 'total' and report.value <> ties.expected
+"""
+
 MARTS = (
     Mart(
         "fct_csat_daily", ("day", "agent_id", "queue", "category"), (Rate("csat_pct", "positive_ratings", "ratings"),)
@@ -222,6 +259,29 @@ MARTS = (
                 "count(*)",
                 f"select count(*) as staging_total from {STAGING_SCHEMA}.stg_marketplace__enforcement_actions "
                 "where action_type <> 'warning'",
+            ),
+        ),
+    ),
+    Mart(
+        "fct_dsa_transparency_report",
+        ("period", "metric", "breakdown", "breakdown_value"),
+        rules=(
+            (
+                "the report's totals tie to the outcome marts",
+                "each period's total of every figure that the enforcement or appeal outcome marts also count "
+                "equals their sum over the period's days",
+                DSA_REPORT_TIES,
+            ),
+            (
+                "the reversal share is a probability its Wilson interval brackets",
+                "0 <= ci_low <= value = numerator / denominator <= ci_high <= 1 on share rows",
+                f"""
+                select period, metric from {{batch}}
+                where unit = 'share' and denominator > 0
+                  and not (ci_low >= -{BOUND_TOLERANCE} and ci_low <= value + {BOUND_TOLERANCE}
+                           and value <= ci_high + {BOUND_TOLERANCE} and ci_high <= 1 + {BOUND_TOLERANCE}
+                           and abs(value - cast(numerator as double) / denominator) <= {BOUND_TOLERANCE})
+                """,
             ),
         ),
     ),

@@ -110,14 +110,9 @@ final as (
         || ' and decided '
         || case when restricting.decided_by = 'automated' then 'by automated means' else 'by an agent' end
         || '.' as decision_facts,
-        case when restricting.detection_source = 'user_report' then 'SOURCE_ARTICLE_16' else 'SOURCE_VOLUNTARY' end
-            as source_type,
+        {{ dsa_source_type('restricting.detection_source') }} as source_type,
         case when restricting.detection_source = 'automated' then 'Yes' else 'No' end as automated_detection,
-        case
-            when restricting.decided_by = 'automated' then 'AUTOMATED_DECISION_FULLY'
-            when restricting.detection_source = 'automated' then 'AUTOMATED_DECISION_PARTIALLY'
-            else 'AUTOMATED_DECISION_NOT_AUTOMATED'
-        end as automated_decision
+        {{ dsa_automated_decision('restricting.detection_source', 'restricting.decided_by') }} as automated_decision
     from restricting
     left join policy_categories
         on restricting.policy = policy_categories.policy
