@@ -46,47 +46,6 @@ action_restrictions as (
     select * from {{ ref('dsa_action_restrictions') }}
 ),
 
--- calendar months and half-years that hold at least one calendar day
-period_bounds as (
-    select distinct
-        'month' as period_type,
-        cast({{ dbt.date_trunc('month', 'calendar.day') }} as date) as period_start,
-        1 as period_months
-    from calendar
-    union all
-    select distinct
-        'half_year' as period_type,
-        cast(
-            case
-                when extract(month from calendar.day) <= 6 then {{ dbt.date_trunc('year', 'calendar.day') }}
-                else {{ dbt.dateadd('month', 6, dbt.date_trunc('year', 'calendar.day')) }}
-            end as date
-        ) as period_start,
-        6 as period_months
-    from calendar
-),
-
-periods as (
-    select
-        period_bounds.period_type,
-        cast(extract(year from period_bounds.period_start) as varchar)
-        || case
-            when period_bounds.period_type = 'month'
-                then '-' || lpad(cast(extract(month from period_bounds.period_start) as varchar), 2, '0')
-            when extract(month from period_bounds.period_start) = 1 then '-H1'
-            else '-H2'
-        end as period,
-        period_bounds.period_start,
-        cast(
-            case
-                when period_bounds.period_months = 1
-                    then {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'period_bounds.period_start')) }}
-                else {{ dbt.dateadd('day', -1, dbt.dateadd('month', 6, 'period_bounds.period_start')) }}
-            end as date
-        ) as period_end
-    from period_bounds
-),
-
 -- a user report is a notice; its category from the reason (seed)
 notices as (
     select
@@ -298,6 +257,56 @@ facts as (
         complaints.outcome as breakdown_value
     from complaints
     where complaints.decided_day is not null and complaints.outcome in ('overturned', 'partially_overturned')
+),
+
+-- every day of the calendar and every day an event happened (the first
+-- export may carry history from before its day)
+period_days as (
+    select calendar.day from calendar
+    union
+    select facts.day from facts
+    where facts.day is not null
+),
+
+-- calendar months and half-years that hold at least one of those days
+period_bounds as (
+    select distinct
+        'month' as period_type,
+        cast({{ dbt.date_trunc('month', 'period_days.day') }} as date) as period_start,
+        1 as period_months
+    from period_days
+    union all
+    select distinct
+        'half_year' as period_type,
+        cast(
+            case
+                when extract(month from period_days.day) <= 6 then {{ dbt.date_trunc('year', 'period_days.day') }}
+                else {{ dbt.dateadd('month', 6, dbt.date_trunc('year', 'period_days.day')) }}
+            end as date
+        ) as period_start,
+        6 as period_months
+    from period_days
+),
+
+periods as (
+    select
+        period_bounds.period_type,
+        cast(extract(year from period_bounds.period_start) as varchar)
+        || case
+            when period_bounds.period_type = 'month'
+                then '-' || lpad(cast(extract(month from period_bounds.period_start) as varchar), 2, '0')
+            when extract(month from period_bounds.period_start) = 1 then '-H1'
+            else '-H2'
+        end as period,
+        period_bounds.period_start,
+        cast(
+            case
+                when period_bounds.period_months = 1
+                    then {{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'period_bounds.period_start')) }}
+                else {{ dbt.dateadd('day', -1, dbt.dateadd('month', 6, 'period_bounds.period_start')) }}
+            end as date
+        ) as period_end
+    from period_bounds
 ),
 
 fact_counts as (
