@@ -312,6 +312,19 @@ def cmd_export_sor(args: argparse.Namespace) -> int:
 
 
 @_refusing
+def cmd_dsa_report(args: argparse.Namespace) -> int:
+    """The DSA transparency report of a month or half-year, printed and optionally written as CSV."""
+    from dagster_project.dsa.report import parse_period
+    from dagster_project.dsa.report_command import run_dsa_report
+
+    try:
+        period = parse_period(args.period)
+    except ValueError as invalid:
+        raise _Refused(f"trustqa dsa-report: --period {invalid}") from None
+    return run_dsa_report(settings(), period, _path_arg(args.out), _path_arg(args.warehouse), sys.stdout, sys.stderr)
+
+
+@_refusing
 def cmd_plan(args: argparse.Namespace) -> int:
     """The week's QA sampling plan per stratum, strata short of their required reviews first."""
     from dagster_project.planning.plan_command import run_plan
@@ -482,6 +495,14 @@ def build_parser() -> argparse.ArgumentParser:
     export_sor.add_argument("--out", required=True, metavar="FILE", help="the JSON Lines file to write")
     export_sor.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
     export_sor.set_defaults(func=cmd_export_sor)
+
+    dsa_report = sub.add_parser(
+        "dsa-report", help="the EU DSA transparency report of a month or half-year, printed and as CSV"
+    )
+    dsa_report.add_argument("--period", required=True, metavar="YYYY-H1|YYYY-H2|YYYY-MM", help="the period")
+    dsa_report.add_argument("--out", metavar="FILE", help="also write the report as CSV, one row per figure")
+    dsa_report.add_argument("--warehouse", help="read this DuckDB file instead of the published marts")
+    dsa_report.set_defaults(func=cmd_dsa_report)
 
     plan = sub.add_parser("plan", help="the week's QA sampling plan per stratum, short strata first")
     plan.add_argument("--week", metavar="YYYY-MM-DD", help="any day of the week (default: the current week)")
