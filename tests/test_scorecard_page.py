@@ -168,6 +168,22 @@ def build_optional_marts(con: duckdb.DuckDBPyConnection) -> None:
         "calibration_session_id varchar, review_day date, is_calibration boolean",
         [(s, d, True) for s, d in sessions.items()] + [(None, WEEK, False)],
     )
+    h1, h2 = (dt.date(2026, 1, 1), dt.date(2026, 6, 30)), (dt.date(2026, 7, 1), dt.date(2026, 12, 31))
+    create(
+        con,
+        "fct_dsa_transparency_report",
+        "period_type varchar, period varchar, period_start date, period_end date, is_complete boolean, "
+        "is_mature boolean, metric varchar, breakdown varchar, breakdown_value varchar, unit varchar, value double, "
+        "numerator bigint, denominator bigint, ci_low double, ci_high double",
+        [
+            ("half_year", "2026-H1", *h1, True, True, "notices_received", "total", "all", "count", 99.0, *[None] * 4),
+            ("half_year", "2026-H2", *h2, False, False, "notices_received", "total", "all", "count", 12.0, *[None] * 4),
+            ("half_year", "2026-H2", *h2, False, False, "notices_received", "category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD",
+             "count", 12.0, *[None] * 4),
+            ("half_year", "2026-H2", *h2, False, False, "automated_decision_reversal_rate", "total", "all", "share", 0.25,
+             1, 4, 0.0456, 0.6994),
+        ],
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -203,7 +219,7 @@ def test_the_report_writes_the_week_and_latest_with_every_section_in_order(tmp_p
     assert latest.read_text(encoding="utf-8") == page
     assert oct(week_page.stat().st_mode & 0o777) == "0o644"
     positions = [page.index(f'<section id="{s}">') for s in ("headline", "what-changed", "trends")]
-    positions += [page.index(f'<section id="{s}">') for s in ("spikes", "sampling", "calibration", "glossary")]
+    positions += [page.index(f'<section id="{s}">') for s in ("spikes", "sampling", "calibration", "dsa", "glossary")]
     assert positions == sorted(positions)
     assert 'content="10"' in page and page.count('class="plotly-graph-div"') == CHARTS
     text = text_of(page)
@@ -229,8 +245,20 @@ def test_the_report_writes_the_week_and_latest_with_every_section_in_order(tmp_p
         "2 of 3 strata got fewer random or stratified reviews than the plan requires (54 reviews missing).",
         "Krippendorff's alpha How far QA reviewers agree",
         "(docs/metrics.md, “Calibration agreement”)",
+        # the DSA figures of the week's half-year (not H1's), and the link to the report's CSV written beside
+        "2026-H2 (1 Jul 2026 to 31 Dec 2026): not complete: the period has not ended, figures will grow.",
+        "Notices received 12",
+        "Share of automated decisions reversed (accuracy indicator) 25.0% (95% interval 4.6% to 69.9%; 1 of 4)",
     ):
         assert sentence in text, sentence
+    assert '<a href="dsa-report-2026-H2.csv">' in page
+    lines = (tmp_path / "scorecard" / "dsa-report-2026-H2.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.split(",")[6:12] for line in lines[1:]] == [
+        ["notices_received", "Notices received", "total", "all", "count", "12"],
+        ["notices_received", "Notices received", "category", "STATEMENT_CATEGORY_SCAMS_AND_FRAUD", "count", "12"],
+        ["automated_decision_reversal_rate", "Share of automated decisions reversed (accuracy indicator)", "total",
+         "all", "share", "0.25"],
+    ]  # fmt: skip
     assert "trading_cards, 2.0 times" not in text  # the spike of the Sunday before the week
     assert "cal_0003" not in page  # a session after the week
     assert "cal_0001" in page and "cal_0002" in page
@@ -255,7 +283,8 @@ def test_the_page_is_self_contained_and_under_5_mb(tmp_path, marts) -> None:
 def test_latest_is_only_the_latest_week(tmp_path, marts) -> None:
     code, _, _ = report(tmp_path, marts, dt.date(2026, 10, 29))  # any day of the week of 26 Oct
     assert code == 0
-    assert sorted(p.name for p in (tmp_path / "scorecard").iterdir()) == ["2026-10-26.html"]
+    # the page and the DSA report it links; no latest.html
+    assert sorted(p.name for p in (tmp_path / "scorecard").iterdir()) == ["2026-10-26.html", "dsa-report-2026-H2.csv"]
 
 
 def test_no_marts_is_exit_2_with_one_line(tmp_path, marts) -> None:
@@ -278,7 +307,7 @@ def test_sections_whose_marts_are_missing_are_left_out(tmp_path) -> None:
     marts = build_marts(tmp_path / "published.duckdb", optional=False)
     assert report(tmp_path, marts)[0] == 0
     page = (tmp_path / "scorecard" / "latest.html").read_text(encoding="utf-8")
-    for section in ("spikes", "sampling", "calibration"):
+    for section in ("spikes", "sampling", "calibration", "dsa"):
         assert f'<section id="{section}">' not in page
     assert '<section id="glossary">' in page and page.count('class="plotly-graph-div"') == 7
 

@@ -34,14 +34,15 @@ READ_MARTS = (
     "fct_qa_sampling_plan",
     "fct_calibration_agreement",
     "fct_qa_reviews",
+    "fct_dsa_transparency_report",
     "dim_date",
 )
 DESCRIPTION = (
     "The weekly QA scorecard for Trust & Safety leads, training teams and product managers: one self-contained "
     "HTML page (charts and data inlined, no network) with the week's headline metrics and whether they changed "
     "significantly, what drove the changes, 26-week trends with 95% intervals, spikes, sampling coverage, "
-    "calibration agreement and a glossary. Written to scorecard/<week>.html and scorecard/latest.html beside the "
-    "published marts (docs/scorecard.md)."
+    "calibration agreement, the half-year's DSA transparency figures and a glossary. Written to scorecard/<week>.html "
+    "and scorecard/latest.html, with the linked DSA report CSV, beside the published marts (docs/scorecard.md)."
 )
 
 

@@ -45,6 +45,12 @@ METRICS = (
 LABELS = {metric: label for metric, label, _ in METRICS}
 SECTIONS = {metric: section for metric, _, section in METRICS}
 ORDER = {metric: i for i, (metric, _, _) in enumerate(METRICS)}
+# the totals the weekly scorecard shows for the half-year (the whole report is the CSV it links)
+SCORECARD_METRICS = (
+    "notices_received", "actions_on_notices", "own_initiative_actions", "suspensions", "complaints_received",
+    "complaints_decided", "complaints_reversed", "complaints_pending_at_period_end",
+    "median_days_to_decide_complaint", "automated_decision_reversal_rate",
+)  # fmt: skip
 CSV_COLUMNS = (
     "period", "period_start", "period_end", "is_complete", "is_mature", "section", "metric", "label",
     "breakdown", "breakdown_value", "unit", "value", "numerator", "denominator", "ci_low", "ci_high",
@@ -78,6 +84,20 @@ def parse_period(text: str) -> str:
     if not PERIOD_PATTERN.match(text):
         raise ValueError(f"{text!r} is not a period: YYYY-MM for a month or YYYY-H1 / YYYY-H2 for a half-year")
     return text
+
+
+def csv_file_name(period: str) -> str:
+    """The report's CSV beside the scorecard pages."""
+    return f"dsa-report-{period}.csv"
+
+
+def status_text(first: ReportRow) -> str:
+    """Whether the period's figures are final, in words."""
+    if not first.is_complete:
+        return "not complete: the period has not ended, figures will grow"
+    if not first.is_mature:
+        return "complete, not mature: reversals of its last 30 days of actions may still come"
+    return "complete and mature"
 
 
 def half_year_of(day: dt.date) -> str:
@@ -142,19 +162,11 @@ def format_value(row: ReportRow) -> tuple[str, str]:
     return f"{row.value:.1%}", f"({interval}{row.numerator:,} of {row.denominator:,})"
 
 
-def _status(first: ReportRow) -> str:
-    if not first.is_complete:
-        return "not complete: the period has not ended, figures will grow"
-    if not first.is_mature:
-        return "complete, not mature: reversals of its last 30 days of actions may still come"
-    return "complete and mature"
-
-
 def report_text(rows: list[ReportRow]) -> str:
     """The report as text: a heading, then each section's figures (value first), breakdowns indented."""
     first = rows[0]
     lines: list[str | tuple[str, str]] = [
-        f"EU DSA transparency report {first.period} ({first.period_start} to {first.period_end}): {_status(first)}",
+        f"EU DSA transparency report {first.period} ({first.period_start} to {first.period_end}): {status_text(first)}",
         "Definitions: docs/dsa.md, 'The transparency report'.",
     ]
     section = None

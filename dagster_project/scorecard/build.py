@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from dagster_project.dsa.report import csv_file_name, report_csv
 from dagster_project.insights.mart_reader import Read, monday_of
 from dagster_project.scorecard.data import SHIFTS, Tile, latest_week, load_scorecard, marts_tables
 from dagster_project.scorecard.page import render_page
 from dagster_project.scorecard.wording import Thresholds, headline_markdown
-from dagster_project.scorecard.writer import write_scorecard
+from dagster_project.scorecard.writer import write_atomically, write_scorecard
 
 
 class NoScorecard(Exception):
@@ -52,6 +53,8 @@ def build_scorecard(read: Read, directory: Path, week: dt.date | None = None) ->
         raise NoScorecard(f"no rows for the week of {week} in {SHIFTS} (complete weeks only; the latest is {latest})")
     page = render_page(data, plotly_js())
     paths = write_scorecard(directory, week, page.html, is_latest=week == latest)
+    if data.dsa_report:  # the CSV the page links, beside it
+        write_atomically(directory / csv_file_name(data.dsa_report[0].period), report_csv(data.dsa_report))
     rows = [(t.metric, t.shift, t.note) for t in data.tiles]
     return Scorecard(
         week, paths, data.tiles, headline_markdown(rows, thresholds), page.chart_ids, len(page.html.encode("utf-8"))

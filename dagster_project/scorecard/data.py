@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from dagster_project.dsa.report import REPORT, NoReport, ReportRow, half_year_of, load_report
 from dagster_project.insights.mart_reader import Read, date_literal, optional_float
 from dagster_project.insights.shift_report import Driver, Shift
 from dagster_project.insights.shifts_command import _driver, _shift
@@ -86,6 +87,7 @@ class ScorecardData:
     spikes: list[Spike] | None = None
     sampling: list[Stratum] | None = None
     calibration: list[CalibrationItem] | None = None
+    dsa_report: list[ReportRow] | None = None  # the DSA report of the week's half-year; [] when it has no rows
     tables: set[str] = field(default_factory=set)
 
 
@@ -121,6 +123,7 @@ def load_scorecard(read: Read, week: dt.date, thresholds: Thresholds, tables: se
         spikes=_spikes(read, week) if "fct_volume_spikes_daily" in tables else None,
         sampling=_sampling(read, week) if "fct_qa_sampling_plan" in tables else None,
         calibration=_calibration(read, week, tables) if "fct_calibration_agreement" in tables else None,
+        dsa_report=_dsa_report(read, week) if REPORT in tables else None,
         tables=tables,
     )
 
@@ -154,6 +157,14 @@ def _tiles(read: Read, week: dt.date, shifts: list[Shift]) -> list[Tile]:
         )
         tiles.append(Tile(metric, mature, note))
     return tiles
+
+
+def _dsa_report(read: Read, week: dt.date) -> list[ReportRow]:
+    """The DSA transparency report of the half-year the week starts in (to date while it runs)."""
+    try:
+        return load_report(read, half_year_of(week))
+    except NoReport:
+        return []
 
 
 def _spikes(read: Read, week: dt.date) -> list[Spike]:

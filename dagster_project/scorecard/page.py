@@ -1,7 +1,7 @@
 """The scorecard as one self-contained HTML page: sections in reading order, plotly.js inlined exactly once.
 
 Order (issue 22): headline tiles, what changed, trends, spikes, sampling
-coverage, calibration, glossary. A section whose mart is missing is left
+coverage, calibration, the half-year's DSA transparency figures, glossary. A section whose mart is missing is left
 out; one whose mart is empty says so in a sentence. Every text from the
 marts is HTML-escaped. Nothing on the page loads anything: no CDN, no font,
 no image file.
@@ -13,6 +13,7 @@ import datetime as dt
 import html
 from dataclasses import dataclass
 
+from dagster_project.dsa.report import LABELS, SCORECARD_METRICS, ReportRow, csv_file_name, format_value, status_text
 from dagster_project.insights.metric_labels import label_of
 from dagster_project.insights.shift_report import describe_shift, weekly_report
 from dagster_project.scorecard import charts
@@ -152,6 +153,28 @@ def _calibration(items: list[CalibrationItem], ids: list[str]) -> str:
     return _chart(figure, "Krippendorff's alpha by session", caption)
 
 
+def _dsa(rows: list[ReportRow]) -> str:
+    """The half-year's headline DSA figures and a link to the whole report's CSV, written beside the page."""
+    if not rows:
+        return "<p>No DSA transparency figures for this half-year yet.</p>"
+    first = rows[0]
+    totals = {r.metric: r for r in rows if r.breakdown == "total"}
+    items = "".join(
+        f'<tr><td>{_e(LABELS[metric])}</td><td class="figure">{_e(" ".join(format_value(totals[metric])).strip())}'
+        "</td></tr>"
+        for metric in SCORECARD_METRICS
+        if metric in totals
+    )
+    link = csv_file_name(first.period)
+    return (
+        f"<p>{_e(first.period)} ({_e(long_date(first.period_start))} to {_e(long_date(first.period_end))}): "
+        f"{_e(status_text(first))}.</p>"
+        f'<table class="dsa">{items}</table>'
+        f'<p>Every figure with its breakdowns, ready for the Commission\'s templates: <a href="{_e(link)}">{_e(link)}</a> '
+        "(<code>trustqa dsa-report</code>; definitions in docs/dsa.md).</p>"
+    )
+
+
 def _glossary(data: ScorecardData) -> str:
     entries = "".join(
         f'<dt>{_e(term)}</dt><dd>{_e(meaning)} <span class="source">(docs/metrics.md, “{_e(section)}”)</span></dd>'
@@ -199,6 +222,15 @@ def render_page(data: ScorecardData, plotly_js: str, generated_at: dt.datetime |
                 "Reviewer calibration",
                 _calibration(data.calibration, ids),
                 "Do QA reviewers agree when they review the same cases?",
+            )
+        )
+    if data.dsa_report is not None:
+        sections.append(
+            _section(
+                "dsa",
+                "EU DSA transparency, half-year to date",
+                _dsa(data.dsa_report),
+                "What the marketplace reports to regulators under the Digital Services Act (Art. 15, 24).",
             )
         )
     sections.append(_section("glossary", "Glossary", _glossary(data)))

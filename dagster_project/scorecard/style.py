@@ -35,6 +35,9 @@ figure { margin: 0; }
 .chart-block { border: 1px solid var(--line); border-radius: 6px; padding: 12px; }
 dl.glossary dt { font-weight: 700; margin-top: 10px; }
 dl.glossary dd { margin: 0 0 0 0; max-width: 900px; }
+table.dsa { border-collapse: collapse; margin: 8px 0; }
+table.dsa td { padding: 3px 12px 3px 0; border-bottom: 1px solid #ddd; }
+table.dsa td.figure { text-align: right; font-variant-numeric: tabular-nums; }
 footer { margin-top: 40px; color: var(--grey); font-size: 13px; }
 @media print {
   body { max-width: none; padding: 0; font-size: 11pt; background: #ffffff; color: #000000; }
