@@ -52,7 +52,12 @@ LATER_DAYS = [dt.date(2026, 11, d) for d in range(11, 15)]
 REL_TOL = 1e-9  # floats: both targets compute in double precision, summation order may differ
 SERVER = Path(__file__).with_name("fakesnow_server.py")
 # Marts the DuckDB-vs-Snowflake comparison must include, with rows (every mart in `marts` is compared)
-CROSS_TARGET_MARTS = {"fct_metric_shifts_weekly", "fct_metric_shift_drivers_weekly"}
+CROSS_TARGET_MARTS = {
+    "fct_metric_shifts_weekly",
+    "fct_metric_shift_drivers_weekly",
+    "dsa_statements_of_reasons",
+    "fct_dsa_transparency_report",
+}
 
 
 def _free_port() -> int:
