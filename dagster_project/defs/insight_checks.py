@@ -19,6 +19,7 @@ import dagster as dg
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.insights.mart_reader import optional_float
 from dagster_project.insights.metric_labels import shown_value
+from dagster_project.planning.order import shortest_first
 
 SHIFTS_KEY = dg.AssetKey(["marts", "fct_metric_shifts_weekly"])
 SPIKES_KEY = dg.AssetKey(["marts", "fct_volume_spikes_daily"])
@@ -125,7 +126,8 @@ def plan_markdown(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-PLAN_ORDER = "is_short desc, coverage asc nulls first, stratum"
+def _shortest_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(rows, key=lambda r: shortest_first(bool(r["is_short"]), optional_float(r["coverage"]), r["stratum"]))
 
 
 @dg.asset_check(
@@ -142,10 +144,8 @@ def sampling_coverage_check(warehouse: WarehouseResource) -> dg.AssetCheckResult
     read = _reader(warehouse)
     plan = "marts.fct_qa_sampling_plan"
     complete = read(f"select max(week_start) as latest from {plan} where not is_current_week")[0]["latest"]
-    week_rows = (
-        read(f"select * from {plan} where week_start = date '{complete}' order by {PLAN_ORDER}") if complete else []
-    )
-    current = read(f"select * from {plan} where is_current_week order by {PLAN_ORDER}")
+    week_rows = _shortest_first(read(f"select * from {plan} where week_start = date '{complete}'")) if complete else []
+    current = _shortest_first(read(f"select * from {plan} where is_current_week"))
     short = [r for r in week_rows if r["is_short"]]
     missing = sum(int(r["n_required"]) - int(r["n_reviewed"]) for r in short)
     return dg.AssetCheckResult(

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dagster_project.planning.order import shortest_first
+
 STRATUM_WIDTH = 36
 
 
@@ -51,7 +53,7 @@ def population(value: float) -> str:
 
 def ordered(lines: list[PlanLine]) -> list[PlanLine]:
     """Short strata first, then by coverage ascending (strata that require nothing last), then by name."""
-    return sorted(lines, key=lambda s: (not s.is_short, s.coverage is None, s.coverage or 0.0, s.stratum))
+    return sorted(lines, key=lambda s: shortest_first(s.is_short, s.coverage, s.stratum))
 
 
 def heading(lines: list[PlanLine]) -> list[str]:

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from dagster_project.insights.metric_labels import label_of
+from dagster_project.planning.order import shortest_first
 from dagster_project.scorecard.data import CalibrationItem, Spike, Stratum
 from dagster_project.scorecard.trends import Trend
 from dagster_project.scorecard.wording import short_day, stream_words
@@ -186,7 +187,7 @@ def spikes_figure(spikes: Sequence[Spike]) -> go.Figure:
 
 def sampling_figure(strata: Sequence[Stratum]) -> go.Figure:
     """Reviews done against reviews required per stratum, the shortest first."""
-    ordered = sorted(strata, key=lambda s: (not s.is_short, s.coverage if s.coverage is not None else -1.0, s.stratum))
+    ordered = sorted(strata, key=lambda s: shortest_first(s.is_short, s.coverage, s.stratum))
     labels = [s.stratum for s in ordered]
     fig = go.Figure()
     fig.add_trace(
