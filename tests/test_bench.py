@@ -109,6 +109,7 @@ def test_report_without_the_dagster_history_compares_the_nightly_with_the_parts(
             "dbt_bare": 600.0,
             "gates": 100.0,
             "nightly": 50.0,
+            "fixed_cost": 12.0,
         }.items()
     }
     results = report.Results(
@@ -125,7 +126,10 @@ def test_report_without_the_dagster_history_compares_the_nightly_with_the_parts(
         loader_rows=10,
         direct_rows=10,
         input_mb=1.0,
-        runs={"nightly": RunProfile("r1", "trustqa_nightly", 40.0, {"raw_gates": 2.0})},
+        runs={
+            "nightly": RunProfile("r1", "trustqa_nightly", 40.0, {"raw_gates": 2.0}),
+            "fixed_cost": RunProfile("r2", "trustqa_nightly", 9.0, {"raw_gates": 1.5}),
+        },
         dbt={},
     )
     by_name = {name: (value, met) for name, value, _, met in report.ratios(results)}
@@ -134,10 +138,14 @@ def test_report_without_the_dagster_history_compares_the_nightly_with_the_parts(
     assert by_name["gates / full build as loader + bare dbt + gates"] == (100.0 / parts, True)
     assert by_name["orchestrated / bare dbt"] == (None, None)
     assert by_name["loader / direct read"] == (3.0, False)
+    assert by_name["fixed cost s"] == (12.0, True)
     text = report.render(results, "test machine", "commit abc")
     steps_table = _section_table(text, "Steps")
     assert (
         steps_table["full build"][2] == steps_table["dbt build (Dagster)"][2] == "skipped (--history-without-dagster)"
     )
     assert "| orchestrated / bare dbt | not measured | <= 1.15 | not measured |" in text
-    assert "| raw_gates | - | 2.0 | - |" in text
+    assert "| raw_gates | - | 2.0 | - | 1.5 |" in text
+    assert "| fixed cost s | 12.0 | < 15 | met |" in text
+    # outside the run: the nightly 50 - 40, the fixed cost 12 - 9
+    assert "| outside the run (process start, dbt parse, summary) | - | 10.0 | - | 3.0 |" in text
