@@ -36,7 +36,7 @@ STEPS = (
     ),
     ("dbt_bare", "dbt build (bare)", "`dbt build` on the loaded raw tables, no Dagster"),
     ("dbt_dagster", "dbt build (Dagster)", "the same dbt assets and dbt tests through Dagster in-process, no GX gates"),
-    ("gates", "quality gates (GX)", "every Great Expectations suite (35) on the built warehouse, with Data Docs"),
+    ("gates", "quality gates (GX)", "every Great Expectations suite on the built warehouse, with Data Docs"),
 )
 STEP_COLUMNS = (
     "step",
