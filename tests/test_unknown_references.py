@@ -199,7 +199,10 @@ def run_day(exports: Path, warehouse: Path, home: Path, day: dt.date) -> Run:
         latest_orders_check(home),
         risk_rows(warehouse) if built else {},
         current_risk(warehouse) if built else {},
-        [r["order_id"] for r in query(warehouse, "select distinct order_id from intermediate.int_orders_history")]
+        [
+            r["order_id"]
+            for r in query(warehouse, "select distinct order_id from intermediate.int_orders_history order by order_id")
+        ]
         if built
         else [],
     )
