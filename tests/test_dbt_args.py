@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import pytest
 
-from dagster_project.defs.dbt_args import dbt_build_args, partition_vars
+from dagster_project.defs.dbt_args import dbt_build_args, partition_vars, window_environment
 
 UTC = dt.UTC
 
@@ -30,16 +29,22 @@ def test_an_empty_window_is_refused() -> None:
         partition_vars(day("2026-11-14"), day("2026-11-14"))
 
 
-def test_build_args_pass_the_window_as_vars() -> None:
-    args = dbt_build_args((day("2026-11-13"), day("2026-11-15")))
-    assert args[:4] == ["build", "--exclude-resource-type", "unit_test", "--vars"]
-    assert json.loads(args[4]) == {"max_date": "2026-11-14", "min_date": "2026-11-13"}
-
-
-def test_build_args_without_a_window_are_a_build_without_unit_tests() -> None:
+def test_build_args_are_a_build_without_unit_tests() -> None:
     assert dbt_build_args() == ["build", "--exclude-resource-type", "unit_test"]
 
 
-def test_build_args_carry_the_late_data_lookback() -> None:
-    args = dbt_build_args((day("2026-11-14"), day("2026-11-15")), late_data_lookback_days=5)
-    assert json.loads(args[4]) == {"late_data_lookback_days": 5, "max_date": "2026-11-14", "min_date": "2026-11-14"}
+def test_the_window_goes_to_dbt_as_environment_variables_not_vars() -> None:
+    # partition 2026-11-13 .. 2026-11-14 (Dagster's window ends at 11-15 00:00, exclusive)
+    assert window_environment((day("2026-11-13"), day("2026-11-15"))) == {
+        "TRUSTQA_DBT_MIN_DATE": "2026-11-13",
+        "TRUSTQA_DBT_MAX_DATE": "2026-11-14",
+    }
+
+
+def test_the_window_environment_carries_the_late_data_lookback() -> None:
+    env = window_environment((day("2026-11-14"), day("2026-11-15")), late_data_lookback_days=5)
+    assert env == {
+        "TRUSTQA_DBT_MIN_DATE": "2026-11-14",
+        "TRUSTQA_DBT_MAX_DATE": "2026-11-14",
+        "TRUSTQA_DBT_LATE_DATA_LOOKBACK_DAYS": "5",
+    }

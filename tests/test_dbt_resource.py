@@ -54,6 +54,19 @@ def test_the_pipeline_uses_it_with_the_file_log_at_info_unless_told_otherwise(tm
     assert dbt_global_flags("debug") == []
 
 
+def test_extra_environment_goes_before_dbt_and_leaves_the_resource_as_it_was(tmp_path) -> None:
+    dbt = build_resources(Settings.from_env({"TRUSTQA_DUCKDB_PATH": str(tmp_path / "w.duckdb")}))["dbt"]
+    windowed = dbt.with_extra_env({"TRUSTQA_DBT_MIN_DATE": "2026-11-14", "TRUSTQA_DBT_MAX_DATE": "2026-11-14"})
+    executable = str(Path(sys.executable).with_name("dbt"))
+    at = windowed.command_prefix.index(executable)
+    assert windowed.command_prefix[at - 2 : at] == [
+        "TRUSTQA_DBT_MAX_DATE=2026-11-14",
+        "TRUSTQA_DBT_MIN_DATE=2026-11-14",
+    ]
+    assert windowed.command_prefix[at:] == dbt.command_prefix[dbt.command_prefix.index(executable) :]
+    assert not any(flag.startswith("TRUSTQA_DBT_MIN_DATE") for flag in dbt.command_prefix)
+
+
 @pytest.mark.slow
 def test_dbt_runs_with_the_settings_of_the_resource_not_of_the_process(tmp_path, monkeypatch) -> None:
     """The profile reads the warehouse path and memory limit that the resource was built with."""

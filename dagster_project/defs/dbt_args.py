@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 # dbt unit tests check SQL logic on fixed inputs: they cannot change from one night to the next, so
 # the pipeline leaves them to CI (`make test` builds the project with them) as dbt recommends.
@@ -22,13 +21,22 @@ def partition_vars(window_start: dt.datetime, window_end: dt.datetime) -> dict[s
     return {"min_date": first.isoformat(), "max_date": last.isoformat()}
 
 
-def dbt_build_args(
-    window: tuple[dt.datetime, dt.datetime] | None = None, late_data_lookback_days: int | None = None
-) -> list[str]:
-    """``dbt build`` without unit tests, with the partition window (and the late-data lookback) as vars when the run has one."""
-    if window is None:
-        return list(BUILD)
-    dbt_vars: dict[str, object] = dict(partition_vars(*window))
+def dbt_build_args() -> list[str]:
+    """``dbt build`` without unit tests."""
+    return list(BUILD)
+
+
+def window_environment(
+    window: tuple[dt.datetime, dt.datetime], late_data_lookback_days: int | None = None
+) -> dict[str, str]:
+    """The partition window (and the late-data lookback) as the variables dbt reads at execution.
+
+    Not ``--vars``: dbt re-parses the whole project whenever its vars differ
+    from the last parse, and the window differs every night
+    (dbt_project/macros/incremental/partition_window.sql).
+    """
+    dates = partition_vars(*window)
+    env = {"TRUSTQA_DBT_MIN_DATE": dates["min_date"], "TRUSTQA_DBT_MAX_DATE": dates["max_date"]}
     if late_data_lookback_days is not None:
-        dbt_vars["late_data_lookback_days"] = late_data_lookback_days
-    return [*BUILD, "--vars", json.dumps(dbt_vars, sort_keys=True)]
+        env["TRUSTQA_DBT_LATE_DATA_LOOKBACK_DAYS"] = str(late_data_lookback_days)
+    return env

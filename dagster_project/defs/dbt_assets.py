@@ -10,7 +10,8 @@
   model with ``materialized='incremental'`` (the version histories and the
   point-in-time risk features). They are daily-partitioned like the raw
   assets, with a single-run backfill policy; a run passes its partition
-  window to dbt as ``min_date``/``max_date`` (dbt_args.py), and the models
+  window to dbt as the environment variables ``TRUSTQA_DBT_MIN_DATE``/``TRUSTQA_DBT_MAX_DATE``
+  (dbt_args.py), and the models
   rebuild only what that window (plus the late-data lookback) changed.
 * ``trustqa_dbt_tables``: everything else (seeds and the
   marts that restate every day as currently known): unpartitioned tables,
@@ -28,7 +29,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import dbt_project
-from dagster_project.defs.dbt_args import dbt_build_args
+from dagster_project.defs.dbt_args import dbt_build_args, window_environment
+from dagster_project.defs.dbt_resource import TrustqaDbtCliResource
 from dagster_project.defs.partitions import daily_exports
 from dagster_project.defs.resources import WAREHOUSE_POOL, WarehouseResource
 from dagster_project.defs.retries import retry_transient
@@ -66,11 +68,13 @@ def trustqa_dbt_staging(context: dg.AssetExecutionContext, dbt: DbtCliResource, 
     partitions_def=daily_exports,
     backfill_policy=dg.BackfillPolicy.single_run(),
 )
-def trustqa_dbt_incremental(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def trustqa_dbt_incremental(
+    context: dg.AssetExecutionContext, dbt: TrustqaDbtCliResource, warehouse: WarehouseResource
+):
     window = context.partition_time_window
-    args = dbt_build_args((window.start, window.end), settings().late_data_lookback_days)
+    windowed = dbt.with_extra_env(window_environment((window.start, window.end), settings().late_data_lookback_days))
     with retry_transient(context):
-        yield from dbt.cli(args, context=context).stream()
+        yield from windowed.cli(dbt_build_args(), context=context).stream()
 
 
 @trustqa_dbt_assets("trustqa_dbt_tables", exclude=f"{STAGING_SELECTION} {INCREMENTAL_SELECTION}")

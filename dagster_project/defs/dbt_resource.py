@@ -23,6 +23,7 @@ environment and takes no mapping of its own, so dbt is started through POSIX
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -31,6 +32,9 @@ from typing import Any
 
 from dagster_dbt import DbtCliResource
 from packaging import version
+
+# `NAME=value` as POSIX `env` reads it before the command
+_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
 def dbt_global_flags(log_level_file: str | None) -> list[str]:
@@ -78,6 +82,15 @@ class TrustqaDbtCliResource(DbtCliResource):
             dbt_executable=launcher,
             global_config_flags=[*assignments, dbt_executable, *global_config_flags],
             **fields,
+        )
+
+    def with_extra_env(self, extra: Mapping[str, str]) -> TrustqaDbtCliResource:
+        """This resource with ``extra`` set on top of its environment (for one dbt command, e.g. a run's window)."""
+        flags = list(self.global_config_flags)
+        executable_at = next(i for i, flag in enumerate(flags) if not _ASSIGNMENT.match(flag))
+        assignments = [f"{name}={value}" for name, value in sorted(extra.items())]
+        return self.model_copy(
+            update={"global_config_flags": [*flags[:executable_at], *assignments, *flags[executable_at:]]}
         )
 
     @property

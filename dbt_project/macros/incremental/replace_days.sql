@@ -14,7 +14,8 @@
       replace_days_inputs    names of the history models the model reads
                              (each has export_date and _loaded_at)
       replace_days_lookback  late-data lookback: the last N days already in
-                             the target are always recomputed (>= 1)
+                             the target are always recomputed (>= 1;
+                             default: the run's late_data_lookback_days())
 
     The model stores `_inputs_loaded_at` per day: the latest load time of
     any input version with export_date <= that day. It is the watermark that
@@ -56,7 +57,8 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set day_column = config.require('replace_days_column') -%}
-    {%- set lookback = config.get('replace_days_lookback', 1) | int -%}
+    {%- set lookback = config.get('replace_days_lookback', none) -%}
+    {%- set lookback = (late_data_lookback_days() if lookback is none else lookback) | int -%}
     {%- if lookback < 1 -%}
         {{ exceptions.raise_compiler_error("replace_days_lookback must be >= 1, got " ~ lookback) }}
     {%- endif -%}

@@ -19,7 +19,6 @@
     incremental_strategy='replace_days',
     replace_days_column='as_of_day',
     replace_days_inputs=inputs,
-    replace_days_lookback=var('late_data_lookback_days', 2),
     on_schema_change='fail',
 ) }}
 
