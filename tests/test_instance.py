@@ -170,3 +170,21 @@ def test_the_event_log_benchmark_runs(storage: str, tmp_path: Path) -> None:
     from bench.event_log import store
 
     assert store(storage, 20, tmp_path / "home") > 0
+
+
+def test_the_index_tables_are_looked_up_once_on_the_pooled_engine(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dagster asks `has_table` before every asset check event: answered once, with no engine built per call."""
+    instance = dg.DagsterInstance.from_config(str(home))
+    try:
+        storage = instance.event_log_storage
+        assert storage.has_table("asset_check_executions")
+        assert not storage.has_table("no_such_table")
+
+        def no_new_engine(*args, **kwargs):
+            raise AssertionError("an engine was built for a table lookup")
+
+        monkeypatch.setattr("dagster._core.storage.event_log.sqlite.sqlite_event_log.create_engine", no_new_engine)
+        assert storage.supports_asset_checks
+        assert storage.has_table("asset_check_executions")
+    finally:
+        instance.dispose()

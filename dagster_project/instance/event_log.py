@@ -48,6 +48,7 @@ This subclass keeps one engine (and its connection pool) per database file:
 
 * statements compile once per engine;
 * connections stay open, so no checkpoint per event;
+* the index file's tables are looked up once (:meth:`has_table`);
 * ``PRAGMA synchronous=NORMAL``. The files are in WAL mode (Dagster sets
   it), where NORMAL keeps the database consistent after a crash and only
   skips the fsync at each commit: an operating-system crash or power cut may
@@ -76,6 +77,7 @@ from typing import Any
 
 import sqlalchemy as db
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SqliteEventLogStorage,
     SqliteEventLogStorageWatchdog,
 )
@@ -100,6 +102,8 @@ PRIVATE_API: dict[str, str] = {
     f"{_SQLITE_LOG}:SqliteEventLogStorage.store_event": "41dae9e57125fda6",
     f"{_SQLITE_LOG}:SqliteEventLogStorage._initdb": "fa90ce47c910448b",
     f"{_SQLITE_LOG}:SqliteEventLogStorage.conn_string_for_shard": "43e171247db29fe4",
+    # replaced: the stock one builds an engine and opens the index file on every call (once per check event)
+    f"{_SQLITE_LOG}:SqliteEventLogStorage.has_table": "4a52c11bc5f93af0",
     # replaced: the stock one returns SqliteEventLogStorage, not cls
     f"{_SQLITE_LOG}:SqliteEventLogStorage.from_config_value": "434121acc7057cd3",
     # wrapped (engines disposed first) or replaced (the watcher class)
@@ -145,6 +149,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: Any | None = None) -> None:
         self._engines: dict[str, db.Engine] = {}
         self._engines_lock = threading.Lock()
+        self._tables_present: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -162,6 +167,24 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 db.event.listen(engine, "connect", _set_synchronous)
                 self._engines[shard] = engine
             return engine
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index file has the table, on the pooled engine; a table found is remembered.
+
+        Dagster asks this before storing every asset check event
+        (``supports_asset_checks``); the stock method builds an engine and opens
+        the file each time, about 3 ms, 1.5 s of a nightly's 519 check events.
+        Dagster's migrations add tables and never drop one, so a table seen
+        once is there for the life of this storage.
+        """
+        if table_name in self._tables_present:
+            return True
+        engine = self._engine(INDEX_SHARD_NAME)
+        with engine.connect() as conn:
+            present = bool(engine.dialect.has_table(conn, table_name))
+        if present:
+            self._tables_present.add(table_name)
+        return present
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[db.Connection]:
