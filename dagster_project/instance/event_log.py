@@ -173,7 +173,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
         Dagster asks this before storing every asset check event
         (``supports_asset_checks``); the stock method builds an engine and opens
-        the file each time, about 3 ms, 1.5 s of a nightly's 519 check events.
+        the file each time: 519 lookups (a nightly's check events) took 0.45 s
+        against under 1 ms here, measured on 2026-12-04 on the 2-core AMD machine.
         Dagster's migrations add tables and never drop one, so a table seen
         once is there for the life of this storage.
         """

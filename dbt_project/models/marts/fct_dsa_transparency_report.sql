@@ -416,26 +416,20 @@ median_rows as (
         on periods.period = decision_times.period
 ),
 
-automated_outcomes as (
-    select
-        periods.period,
-        count(*) as decisions,
-        count(case when actions.is_reversed then 1 end) as reversed
-    from actions
-    inner join periods
-        on actions.day between periods.period_start and periods.period_end
-    where actions.decided_by = 'automated'
-    group by periods.period
-),
-
+-- the share's numerator and denominator are the totals of the two automated
+-- count metrics (count_rows has a total for every period, zero included)
 automated_counts as (
     select
-        periods.period,
-        coalesce(automated_outcomes.decisions, 0) as decisions,
-        coalesce(automated_outcomes.reversed, 0) as reversed
-    from periods
-    left join automated_outcomes
-        on periods.period = automated_outcomes.period
+        count_rows.period,
+        cast(sum(case when count_rows.metric = 'automated_decisions' then count_rows.value end) as bigint)
+            as decisions,
+        cast(sum(case when count_rows.metric = 'automated_decisions_reversed' then count_rows.value end) as bigint)
+            as reversed
+    from count_rows
+    where
+        count_rows.breakdown = 'total'
+        and count_rows.metric in ('automated_decisions', 'automated_decisions_reversed')
+    group by count_rows.period
 ),
 
 share_rows as (
