@@ -240,14 +240,14 @@ def main(argv: list[str] | None = None) -> int:
         partial_parse = DBT_PROJECT_DIR / "target" / "partial_parse.msgpack"
         if partial_parse.exists():  # dagster-dbt starts each invocation from it too
             shutil.copy(partial_parse, bare_target)
-        dbt_args = json.loads(
+        bare = json.loads(
             subprocess.run(
                 [*steps_cmd, "bare-dbt-args", *span], check=True, capture_output=True, text=True, env=env
             ).stdout
         )
         dbt = [
             str(BIN / "dbt"),
-            *dbt_args,
+            *bare["args"],
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
             "--log-path",
             str(bare_target),
         ]
-        measure("dbt_bare", dbt, warehouse_env(env, exports, bare_db), DBT_PROJECT_DIR)
+        measure("dbt_bare", dbt, {**warehouse_env(env, exports, bare_db), **bare["env"]}, DBT_PROJECT_DIR)
         dagster_home = parts / "dagster_home"
         if not args.history_without_dagster:
             measure(

@@ -15,8 +15,9 @@ warehouse and exports come from the flags, the rest (``DAGSTER_HOME``,
   gates) materialised through Dagster in-process, as the nightly job runs
   them (one ``dbt build`` per dbt asset definition, the partitioned ones
   with the window of export days).
-* ``bare-dbt-args`` (not measured): the ``dbt build`` arguments Dagster passes
-  for that window, so the bare run is like-for-like.
+* ``bare-dbt-args`` (not measured): the ``dbt build`` arguments and the window's
+  environment variables Dagster passes for that window, so the bare run is
+  like-for-like.
 """
 
 from __future__ import annotations
@@ -122,17 +123,16 @@ def dagster_dbt(args: argparse.Namespace) -> int:
 
 
 def bare_dbt_args(args: argparse.Namespace) -> int:
-    """Print, as JSON, the ``dbt`` arguments Dagster's dbt assets pass for a window of export days."""
+    """Print, as JSON, the ``dbt`` arguments and extra environment Dagster's dbt assets use for a window of export days."""
     import json
 
-    try:
-        from dagster_project.defs.dbt_args import dbt_build_args
-    except ImportError:  # dbt assets without a partition window: plain `dbt build`
-        print(json.dumps(["build"]))
-        return 0
+    from dagster_project.defs.dbt_args import dbt_build_args, window_environment
+    from dagster_project.settings import settings
+
     start = dt.datetime.fromisoformat(args.date_from)
     end = dt.datetime.fromisoformat(args.date_to) + dt.timedelta(days=1)
-    print(json.dumps(dbt_build_args((start, end))))
+    window_env = window_environment((start, end), settings().late_data_lookback_days)
+    print(json.dumps({"args": dbt_build_args(), "env": window_env}))
     return 0
 
 
