@@ -16,8 +16,9 @@ Export days 2026-11-09 (Monday) .. 2026-11-11. The cases:
   10:00, electronics), o_u2_sell (seller, 11-10 09:00, video_games) and
   o_u2_late (buyer, 11-10 14:00, after): latest order = o_u2_sell ->
   video_games.
-* user u3: only an order as buyer (11-09 10:00, electronics), and a later
-  one with a null category (skipped) -> electronics.
+* user u3: two orders as buyer at the same instant (11-09 10:00:
+  o_u3_buy electronics, o_u3_cat coins; the tie goes to the greater
+  order_id), and a later one with a null category (skipped) -> coins.
 * user u4: a show with a null category (skipped), nothing else -> other.
 * act_404 is never exported: its enforcement review and the appeal apl_2
   of it have a null category and policy.
@@ -210,6 +211,7 @@ EXPORTS: dict[str, dict[str, list[dict[str, object]]]] = {
             order("o_u2_sell", "b9", "u2", "video_games", "2026-11-10T09:00:00Z"),
             order("o_u2_late", "u2", "s9", "coins", "2026-11-10T14:00:00Z"),
             order("o_u3_buy", "u3", "s9", "electronics", "2026-11-09T10:00:00Z"),
+            order("o_u3_cat", "u3", "s9", "coins", "2026-11-09T10:00:00Z"),  # same instant, greater id: wins
             order("o_u3_nocat", "u3", "s9", None, "2026-11-10T10:00:00Z"),
         ],
     },
@@ -249,7 +251,7 @@ EXPECTED = {
     "q_t3": (None, None, None, None, None),  # ticket never exported
     "q_e1": ("enforcement", "comics", "show", "counterfeit", "act_1"),  # shw_b at the action, not the later shw_c
     "q_e2": ("enforcement", "video_games", "order", "fraud", "act_2"),  # later show ignored; latest order, as seller
-    "q_e3": ("enforcement", "electronics", "order", "harassment", "act_3"),  # null-category later order skipped
+    "q_e3": ("enforcement", "coins", "order", "harassment", "act_3"),  # tie -> greater id; null category skipped
     "q_e4": ("enforcement", "other", "none", "shill_bidding", "act_4"),  # only a null-category show
     "q_e5": ("enforcement", None, None, None, "act_404"),  # unknown action
     "q_a1": ("appeals", "comics", "show", "counterfeit", "act_1"),  # the appealed action's policy, its user's category

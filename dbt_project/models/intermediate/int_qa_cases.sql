@@ -65,79 +65,82 @@ acted_on as (
     from enforcement_actions
 ),
 
--- the acted-on user's latest show as seller started at or before the action
--- (ties: the greater show_id)
-ranked_shows as (
-    select
-        acted_on.action_id,
-        shows.category,
-        row_number() over (
-            partition by acted_on.action_id
-            order by shows.started_at desc, shows.show_id desc
-        ) as show_rank
+acted_on_users as (
+    select distinct acted_on.user_id
     from acted_on
-    inner join shows
-        on
-            acted_on.user_id = shows.seller_id
-            and acted_on.acted_at >= shows.started_at
-    where shows.category is not null
 ),
 
--- every order with each of its two users (buyer, seller)
-order_users as (
+-- the acted-on users' shows as seller, and their orders as buyer or seller,
+-- with a category and a time: the events an action's category can come from
+user_shows as (
     select
-        order_id,
-        buyer_id as user_id,
-        category,
-        placed_at
+        shows.seller_id as user_id,
+        shows.started_at as event_at,
+        shows.show_id as event_id,
+        shows.category
+    from shows
+    inner join acted_on_users
+        on shows.seller_id = acted_on_users.user_id
+    where shows.category is not null and shows.started_at is not null
+),
+
+user_orders as (
+    select
+        orders.buyer_id as user_id,
+        orders.placed_at as event_at,
+        orders.order_id as event_id,
+        orders.category
     from orders
+    inner join acted_on_users
+        on orders.buyer_id = acted_on_users.user_id
+    where orders.category is not null and orders.placed_at is not null
 
     union all
 
     select
-        order_id,
-        seller_id as user_id,
-        category,
-        placed_at
+        orders.seller_id as user_id,
+        orders.placed_at as event_at,
+        orders.order_id as event_id,
+        orders.category
     from orders
+    inner join acted_on_users
+        on orders.seller_id = acted_on_users.user_id
+    where orders.category is not null and orders.placed_at is not null
 ),
 
--- the acted-on user's latest order, as buyer or seller, placed at or before
--- the action (ties: the greater order_id)
-ranked_orders as (
-    select
-        acted_on.action_id,
-        order_users.category,
-        row_number() over (
-            partition by acted_on.action_id
-            order by order_users.placed_at desc, order_users.order_id desc
-        ) as order_rank
-    from acted_on
-    inner join order_users
-        on
-            acted_on.user_id = order_users.user_id
-            and acted_on.acted_at >= order_users.placed_at
-    where order_users.category is not null
+-- the latest show and the latest order at or before each action, by
+-- (time, id): macros/metrics/latest_event_before.sql (one pass over each user's
+-- events in time order, not every action joined to every earlier event)
+numbered_shows as (
+    {{ number_events('user_shows') }}
+),
+
+numbered_orders as (
+    {{ number_events('user_orders') }}
+),
+
+latest_shows as (
+    {{ latest_event_before('numbered_shows', 'acted_on') }}
+),
+
+latest_orders as (
+    {{ latest_event_before('numbered_orders', 'acted_on') }}
 ),
 
 action_categories as (
     select
         acted_on.action_id,
-        coalesce(ranked_shows.category, ranked_orders.category, 'other') as category,
+        coalesce(latest_shows.category, latest_orders.category, 'other') as category,
         case
-            when ranked_shows.category is not null then 'show'
-            when ranked_orders.category is not null then 'order'
+            when latest_shows.category is not null then 'show'
+            when latest_orders.category is not null then 'order'
             else 'none'
         end as category_source
     from acted_on
-    left join ranked_shows
-        on
-            acted_on.action_id = ranked_shows.action_id
-            and ranked_shows.show_rank = 1
-    left join ranked_orders
-        on
-            acted_on.action_id = ranked_orders.action_id
-            and ranked_orders.order_rank = 1
+    left join latest_shows
+        on acted_on.action_id = latest_shows.action_id
+    left join latest_orders
+        on acted_on.action_id = latest_orders.action_id
 ),
 
 final as (

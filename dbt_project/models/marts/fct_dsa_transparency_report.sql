@@ -259,13 +259,29 @@ facts as (
     where complaints.decided_day is not null and complaints.outcome in ('overturned', 'partially_overturned')
 ),
 
+-- the facts counted per day first: every later join is on days, not events
+daily_facts as (
+    select
+        facts.day,
+        facts.metric,
+        facts.breakdown,
+        facts.breakdown_value,
+        count(*) as events
+    from facts
+    where facts.day is not null
+    group by
+        facts.day,
+        facts.metric,
+        facts.breakdown,
+        facts.breakdown_value
+),
+
 -- every day of the calendar and every day an event happened (the first
 -- export may carry history from before its day)
 period_days as (
     select calendar.day from calendar
     union
-    select facts.day from facts
-    where facts.day is not null
+    select daily_facts.day from daily_facts
 ),
 
 -- calendar months and half-years that hold at least one of those days
@@ -309,21 +325,42 @@ periods as (
     from period_bounds
 ),
 
+-- each day with the month and the half-year it belongs to
+day_periods as (
+    select
+        period_days.day,
+        periods.period
+    from period_days
+    inner join periods
+        on period_days.day between periods.period_start and periods.period_end
+),
+
 fact_counts as (
     select
-        periods.period,
-        facts.metric,
-        facts.breakdown,
-        facts.breakdown_value,
-        count(*) as events
-    from facts
-    inner join periods
-        on facts.day between periods.period_start and periods.period_end
+        day_periods.period,
+        daily_facts.metric,
+        daily_facts.breakdown,
+        daily_facts.breakdown_value,
+        cast(sum(daily_facts.events) as bigint) as events
+    from daily_facts
+    inner join day_periods
+        on daily_facts.day = day_periods.day
     group by
-        periods.period,
-        facts.metric,
-        facts.breakdown,
-        facts.breakdown_value
+        day_periods.period,
+        daily_facts.metric,
+        daily_facts.breakdown,
+        daily_facts.breakdown_value
+),
+
+complaint_days as (
+    select
+        complaints.submitted_day,
+        complaints.decided_day,
+        count(*) as complaints
+    from complaints
+    group by
+        complaints.submitted_day,
+        complaints.decided_day
 ),
 
 -- submitted by the period's last day and not decided by then
@@ -333,11 +370,11 @@ pending_counts as (
         'complaints_pending_at_period_end' as metric,
         'total' as breakdown,
         'all' as breakdown_value,
-        count(*) as events
-    from complaints
+        cast(sum(complaint_days.complaints) as bigint) as events
+    from complaint_days
     inner join periods
-        on complaints.submitted_day <= periods.period_end
-    where complaints.decided_day is null or complaints.decided_day > periods.period_end
+        on complaint_days.submitted_day <= periods.period_end
+    where complaint_days.decided_day is null or complaint_days.decided_day > periods.period_end
     group by periods.period
 ),
 
@@ -391,12 +428,12 @@ count_rows as (
 
 decision_times as (
     select
-        periods.period,
+        day_periods.period,
         {{ percentile_continuous('complaints.hours_to_decision', 0.5) }} as median_hours
     from complaints
-    inner join periods
-        on complaints.decided_day between periods.period_start and periods.period_end
-    group by periods.period
+    inner join day_periods
+        on complaints.decided_day = day_periods.day
+    group by day_periods.period
 ),
 
 median_rows as (
