@@ -85,27 +85,20 @@ user_shows as (
 ),
 
 user_orders as (
+    {%- for role in ['buyer_id', 'seller_id'] %}
     select
-        orders.buyer_id as user_id,
+        orders.{{ role }} as user_id,
         orders.placed_at as event_at,
         orders.order_id as event_id,
         orders.category
     from orders
     inner join acted_on_users
-        on orders.buyer_id = acted_on_users.user_id
+        on orders.{{ role }} = acted_on_users.user_id
     where orders.category is not null and orders.placed_at is not null
-
+    {%- if not loop.last %}
     union all
-
-    select
-        orders.seller_id as user_id,
-        orders.placed_at as event_at,
-        orders.order_id as event_id,
-        orders.category
-    from orders
-    inner join acted_on_users
-        on orders.seller_id = acted_on_users.user_id
-    where orders.category is not null and orders.placed_at is not null
+    {%- endif %}
+    {%- endfor %}
 ),
 
 -- the latest show and the latest order at or before each action, by
