@@ -10,9 +10,9 @@
   model with ``materialized='incremental'`` (the version histories and the
   point-in-time risk features). They are daily-partitioned like the raw
   assets, with a single-run backfill policy; a run passes its partition
-  window to dbt as the environment variables ``TRUSTQA_DBT_MIN_DATE``/``TRUSTQA_DBT_MAX_DATE``
-  (dbt_args.py), and the models
-  rebuild only what that window (plus the late-data lookback) changed.
+  window to dbt as the environment variables ``TRUSTQA_DBT_MIN_DATE`` and
+  ``TRUSTQA_DBT_MAX_DATE`` (dbt_args.py), and the models rebuild only what
+  that window (plus the late-data lookback) changed.
 * ``trustqa_dbt_tables``: everything else (seeds and the
   marts that restate every day as currently known): unpartitioned tables,
   rebuilt by every run.
