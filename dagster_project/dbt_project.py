@@ -40,6 +40,8 @@ PARSE_ARTIFACTS = ("manifest.json", "partial_parse.msgpack", "semantic_manifest.
 # Folders of the dbt project that dbt writes, not reads.
 _GENERATED_DIRS = ("target", "logs", "dbt_packages")
 FINGERPRINT_FILE = ".manifest-inputs.sha256"
+# Under target/: one folder of parse artifacts per profile (parse_cache_dir).
+PARSE_CACHE_DIR = "parse_cache"
 
 
 def dbt_process_environment(config: Settings) -> dict[str, str]:
@@ -51,8 +53,6 @@ def parse_inputs_fingerprint(target: str, environment: Mapping[str, str] | None 
     """A digest of everything a parse depends on: every file of the dbt project (its path and bytes),
     the dbt target, the variables the project reads in dbt's ``environment`` (default: that of
     the process's settings), and the dbt version."""
-    from importlib.metadata import version
-
     if environment is None:
         environment = dbt_process_environment(settings())
 
@@ -64,8 +64,15 @@ def parse_inputs_fingerprint(target: str, environment: Mapping[str, str] | None 
         for name in sorted(files):
             path = Path(folder) / name
             digest.update(str(path.relative_to(DBT_PROJECT_DIR)).encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(json.dumps([target, dbt_variables(environment), version("dbt-core")], sort_keys=True).encode())
+    digest.update(_profile_payload(target, environment))
     return digest.hexdigest()
+
+
+def _profile_payload(target: str, environment: Mapping[str, str]) -> bytes:
+    """The dbt target, the variables of ``environment`` the project may read, and the dbt version."""
+    from importlib.metadata import version
+
+    return json.dumps([target, dbt_variables(environment), version("dbt-core")], sort_keys=True).encode()
 
 
 def run_dbt_quietly(
@@ -85,6 +92,51 @@ def run_dbt_quietly(
     )
 
 
+def profile_key(target: str, environment: Mapping[str, str]) -> str:
+    """What dbt's saved parse state (``partial_parse.msgpack``) is valid for, besides the project files.
+
+    dbt reuses a saved parse only when the profile it was made with is the
+    one it runs with (its state check hashes the connection details: the
+    DuckDB path, the Snowflake account, ...), the target and the variables.
+    Two warehouses therefore need two saved parses; the key names the one of
+    ``target`` and the variables of ``environment`` the project may read.
+    """
+    return hashlib.sha256(_profile_payload(target, environment)).hexdigest()[:16]
+
+
+def parse_cache_dir(config: Settings | None = None) -> Path:
+    """``target/parse_cache/<profile_key>``: the parse artifacts made for ``config``'s profile and variables."""
+    config = config or settings()
+    return DBT_PROJECT_DIR / "target" / PARSE_CACHE_DIR / profile_key(config.target, dbt_process_environment(config))
+
+
+def _read_text(path: Path) -> str | None:
+    return path.read_text() if path.exists() else None
+
+
+def _replace_artifacts(source: Path, destination: Path, fingerprint: str, *, move: bool) -> None:
+    """Put ``source``'s parse artifacts into ``destination``, each file replaced atomically, the fingerprint last.
+
+    The fingerprint is removed first, so a reader that sees it sees artifacts
+    of that fingerprint; ``move`` renames the files (same file system),
+    otherwise each is copied to a scratch name and renamed.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    (destination / FINGERPRINT_FILE).unlink(missing_ok=True)
+    for name in PARSE_ARTIFACTS:
+        if not (source / name).exists():
+            continue
+        if move:
+            os.replace(source / name, destination / name)
+        else:
+            scratch = destination / f".{name}.copy"
+            shutil.copy2(source / name, scratch)
+            os.replace(scratch, destination / name)
+    scratch = destination / f".{FINGERPRINT_FILE}.copy"
+    scratch.write_text(fingerprint)
+    os.replace(scratch, destination / FINGERPRINT_FILE)
+
+
 def prepare_manifest(force: bool = False, config: Settings | None = None) -> None:
     """Parse the dbt project into ``target/manifest.json`` (what the assets are built from).
 
@@ -93,31 +145,35 @@ def prepare_manifest(force: bool = False, config: Settings | None = None) -> Non
     and each writes into a scratch folder whose artifacts then replace the
     published ones atomically, so a reader never sees a half-written manifest.
 
-    The parse is skipped (unless ``force``) when the manifest was parsed from
+    Each profile (warehouse, target, variables: :func:`profile_key`) keeps its
+    own artifacts in :func:`parse_cache_dir`, where its dbt steps take their
+    saved parse from (``TrustqaDbtCliResource.partial_parse_file``): a run on
+    one warehouse no longer finds the saved parse of another warehouse's run,
+    which made dbt parse the whole project again in that step. The parse is
+    skipped (unless ``force``) when the profile's artifacts were parsed from
     exactly the same inputs (:func:`parse_inputs_fingerprint`): a nightly run
-    on an unchanged project does not pay dbt's start-up and parse again.
-    ``config`` (default: the process's settings) is what dbt parses with.
+    on an unchanged project, or one warehouse after another, does not pay
+    dbt's start-up and parse again; its artifacts are then only published to
+    ``target/``. ``config`` (default: the process's settings) is what dbt
+    parses with.
     """
     config = config or settings()
     target_dir = DBT_PROJECT_DIR / "target"
     target_dir.mkdir(exist_ok=True)
     with open(target_dir / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        fingerprint_file = target_dir / FINGERPRINT_FILE
         fingerprint = parse_inputs_fingerprint(config.target, dbt_process_environment(config))
-        current = fingerprint_file.read_text() if fingerprint_file.exists() else None
-        if not force and current == fingerprint and (target_dir / "manifest.json").exists():
-            return
-        fingerprint_file.unlink(missing_ok=True)  # the artifacts below are about to change
-        with tempfile.TemporaryDirectory(dir=target_dir, prefix=".parse-") as scratch:
-            partial = target_dir / "partial_parse.msgpack"
-            if partial.exists():
-                shutil.copy2(partial, scratch)
-            completed = run_dbt_quietly(["parse"], target_path=scratch, config=config)
-            if completed.returncode != 0:
-                raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
-            for name in PARSE_ARTIFACTS:
-                if (Path(scratch) / name).exists():
-                    os.replace(Path(scratch) / name, target_dir / name)
-            (Path(scratch) / FINGERPRINT_FILE).write_text(fingerprint)
-            os.replace(Path(scratch) / FINGERPRINT_FILE, fingerprint_file)
+        cache = parse_cache_dir(config)
+        cached = _read_text(cache / FINGERPRINT_FILE) == fingerprint and (cache / "manifest.json").exists()
+        if force or not cached:
+            with tempfile.TemporaryDirectory(dir=target_dir, prefix=".parse-") as scratch:
+                for saved in (cache / "partial_parse.msgpack", target_dir / "partial_parse.msgpack"):
+                    if saved.exists():  # dbt re-parses only what changed (all, if the profile differs)
+                        shutil.copy2(saved, scratch)
+                        break
+                completed = run_dbt_quietly(["parse"], target_path=scratch, config=config)
+                if completed.returncode != 0:
+                    raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
+                _replace_artifacts(Path(scratch), cache, fingerprint, move=True)
+        if force or _read_text(target_dir / FINGERPRINT_FILE) != fingerprint:
+            _replace_artifacts(cache, target_dir, fingerprint, move=False)

@@ -83,3 +83,45 @@ def test_dbt_runs_with_the_settings_of_the_resource_not_of_the_process(tmp_path,
     assert "953.6 MiB" in json.dumps(shown)  # DuckDB reports 1GB so; 2GB would be 1.8 GiB
     assert (tmp_path / "from_the_settings.duckdb").exists()
     assert not (tmp_path / "from_the_process.duckdb").exists()
+
+
+def test_each_command_starts_from_the_saved_parse_of_its_own_profile(tmp_path, monkeypatch) -> None:
+    """The resource's saved parse is copied into the command's target folder before dagster-dbt looks there."""
+    saved = tmp_path / "parse_cache" / "partial_parse.msgpack"
+    saved.parent.mkdir()
+    saved.write_bytes(b"the parse of this profile")
+    seen: dict[str, object] = {}
+
+    def stock_cli(self, args, *, context=None, target_path=None, **kwargs):
+        seen["target_path"] = target_path
+        seen["saved"] = (Path(target_path) / "partial_parse.msgpack").read_bytes()
+        return None
+
+    monkeypatch.setattr(DbtCliResource, "cli", stock_cli)
+    resource = TrustqaDbtCliResource(
+        project_dir=dbt_project, dbt_executable=dbt_executable(), partial_parse_file=str(saved)
+    )
+    resource.cli(["build"], target_path=tmp_path / "step")
+    assert seen == {"target_path": tmp_path / "step", "saved": b"the parse of this profile"}
+
+    resource.cli(["build"])  # dagster-dbt's unique folder under the project's target/, made absolute
+    folder = Path(seen["target_path"])
+    assert folder.is_absolute() and folder.parent == Path(dbt_project.project_dir) / "target"
+    assert seen["saved"] == b"the parse of this profile"
+    shutil.rmtree(folder)
+
+    missing = TrustqaDbtCliResource(
+        project_dir=dbt_project, dbt_executable=dbt_executable(), partial_parse_file=str(tmp_path / "none.msgpack")
+    )
+    seen.clear()
+    with pytest.raises(FileNotFoundError):  # nothing seeded: the stock behaviour (its own copy) applies
+        missing.cli(["build"], target_path=tmp_path / "unseeded")
+
+
+def test_the_pipeline_resource_takes_the_saved_parse_of_its_warehouse(tmp_path) -> None:
+    from dagster_project.dbt_project import parse_cache_dir
+
+    first, second = (Settings.from_env({"TRUSTQA_DUCKDB_PATH": str(tmp_path / n)}) for n in ("a.duckdb", "b.duckdb"))
+    files = [build_resources(config)["dbt"].partial_parse_file for config in (first, second)]
+    assert files == [str(parse_cache_dir(c) / "partial_parse.msgpack") for c in (first, second)]
+    assert files[0] != files[1]

@@ -65,3 +65,40 @@ def test_the_parse_fingerprint_follows_files_target_and_environment(tmp_path, mo
     model = copy / "models" / "marts" / "dim_date.sql"
     model.write_text(model.read_text() + "\n-- edited\n")
     assert project.parse_inputs_fingerprint("duckdb") != base
+
+
+def test_two_warehouses_keep_their_own_parse_and_switching_back_parses_nothing(tmp_path, monkeypatch) -> None:
+    """dbt rejects a saved parse made for another profile (the DuckDB path is in it): each warehouse keeps its own.
+
+    On a copy of the dbt project, so another test worker's parses cannot publish in between.
+    """
+    import shutil
+
+    import dagster_project.dbt_project as project
+    from dagster_project.settings import Settings
+
+    copy = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, copy, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(project, "DBT_PROJECT_DIR", copy)
+    first, second = (
+        Settings.from_env({"TRUSTQA_DUCKDB_PATH": str(tmp_path / name / "trustqa.duckdb")}) for name in ("a", "b")
+    )
+    assert project.parse_cache_dir(first) != project.parse_cache_dir(second)
+    assert project.parse_cache_dir(first).parent == copy / "target" / project.PARSE_CACHE_DIR
+    project.prepare_manifest(config=first)
+    project.prepare_manifest(config=second)
+    for config in (first, second):
+        cache = project.parse_cache_dir(config)
+        assert (cache / "partial_parse.msgpack").exists() and (cache / "manifest.json").exists()
+    published = copy / "target" / "manifest.json"
+    assert published.read_bytes() == (project.parse_cache_dir(second) / "manifest.json").read_bytes()
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("dbt parse ran again")
+
+    monkeypatch.setattr(project, "run_dbt_quietly", no_parse)
+    project.prepare_manifest(config=first)  # back to the first warehouse: published from its cache
+    fingerprint = project.parse_inputs_fingerprint("duckdb", project.dbt_process_environment(first))
+    assert (copy / "target" / project.FINGERPRINT_FILE).read_text() == fingerprint
+    assert published.read_bytes() == (project.parse_cache_dir(first) / "manifest.json").read_bytes()
+    assert not list((copy / "target").glob(".*.copy")), "no scratch copy is left behind"

@@ -28,9 +28,10 @@ import shutil
 from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib.metadata import version as installed_version
+from pathlib import Path
 from typing import Any
 
-from dagster_dbt import DbtCliResource
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging import version
 
 # `NAME=value` as POSIX `env` reads it before the command
@@ -54,7 +55,13 @@ def dbt_core_version() -> version.Version:
 
 
 class TrustqaDbtCliResource(DbtCliResource):
-    """``DbtCliResource`` that knows its dbt version and builds no in-process dbt adapter."""
+    """``DbtCliResource`` that knows its dbt version, builds no in-process dbt adapter, and starts each
+    dbt command from its own profile's saved parse."""
+
+    # The saved parse of this resource's profile (dbt_project.parse_cache_dir). The stock resource copies
+    # target/partial_parse.msgpack into each command's target folder: the saved parse of whichever run
+    # parsed last, which for another warehouse dbt rejects ("profile has changed") and parses it all again.
+    partial_parse_file: str | None = None
 
     @property
     def _cli_version(self) -> version.Version:  # stock: `dbt --version` in a subprocess, once per instance
@@ -62,6 +69,27 @@ class TrustqaDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:  # stock: loads every macro of the project
         return None
+
+    def cli(
+        self,
+        args: Sequence[str],
+        *,
+        context: Any = None,
+        target_path: Path | None = None,
+        **kwargs: Any,
+    ) -> DbtCliInvocation:
+        """The stock ``cli``, its target folder seeded with :attr:`partial_parse_file` (when it exists).
+
+        dagster-dbt copies no saved parse into a target folder that already holds one.
+        """
+        saved = Path(self.partial_parse_file) if self.partial_parse_file else None
+        if saved is not None and saved.exists():
+            target_path = target_path or self._get_unique_target_path(context=context)
+            folder = target_path if target_path.is_absolute() else Path(self.project_dir) / target_path
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(saved, folder / saved.name)
+            target_path = folder
+        return super().cli(args, context=context, target_path=target_path, **kwargs)
 
     @classmethod
     def with_env(

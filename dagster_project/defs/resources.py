@@ -16,7 +16,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.dbt_project import dbt_executable, dbt_project
+from dagster_project.dbt_project import dbt_executable, dbt_project, parse_cache_dir
 from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_global_flags
 from dagster_project.loading.loader import connect
 from dagster_project.runs.recovery import process_tags
@@ -79,5 +79,6 @@ def build_resources(config: Settings | None = None) -> dict[str, object]:
             project_dir=dbt_project,
             dbt_executable=dbt_executable(),
             global_config_flags=dbt_global_flags(config.dbt_log_level_file),
+            partial_parse_file=str(parse_cache_dir(config) / "partial_parse.msgpack"),
         ),
     }
