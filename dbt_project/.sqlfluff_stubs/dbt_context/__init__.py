@@ -71,7 +71,12 @@ def _dispatch(context, macro_name, macro_namespace=None):
     raise RuntimeError(f"no duckdb__ or default__ implementation of {macro_name}")
 
 
-adapter = _Namespace(dispatch=_dispatch)
+def _get_columns_in_relation(relation):
+    """adapter.get_columns_in_relation: no database at parse time, no columns."""
+    return []
+
+
+adapter = _Namespace(dispatch=_dispatch, get_columns_in_relation=_get_columns_in_relation)
 
 
 def _dateadd(datepart, interval, from_date_or_timestamp):
