@@ -125,3 +125,28 @@ def test_the_pipeline_resource_takes_the_saved_parse_of_its_warehouse(tmp_path) 
     files = [build_resources(config)["dbt"].partial_parse_file for config in (first, second)]
     assert files == [str(parse_cache_dir(c) / "partial_parse.msgpack") for c in (first, second)]
     assert files[0] != files[1]
+
+
+def test_only_the_newest_step_folders_are_kept(tmp_path) -> None:
+    """Thirty-five step folders, one a minute: the five oldest go; other folders and files stay."""
+    import os
+
+    from dagster_project.defs.dbt_resource import prune_step_folders
+
+    steps = [tmp_path / f"trustqa_dbt_tables-{n:07x}-abcdef{n % 10}" for n in range(35)]
+    for minute, folder in enumerate(steps):
+        folder.mkdir()
+        (folder / "dbt.log").write_text("log")
+        os.utime(folder, (1_700_000_000 + 60 * minute, 1_700_000_000 + 60 * minute))
+    others = [tmp_path / "compiled", tmp_path / "parse_cache", tmp_path / "abc-run"]
+    for folder in others:
+        folder.mkdir()
+    (tmp_path / "manifest.json").write_text("{}")
+    bare = tmp_path / "0a1b2c3"  # dagster-dbt's name without a run context
+    bare.mkdir()
+    os.utime(bare, (1_600_000_000, 1_600_000_000))
+
+    removed = prune_step_folders(tmp_path, keep=30)
+    assert sorted(removed) == sorted([bare, *steps[:5]])
+    assert all(folder.exists() for folder in [*steps[5:], *others])
+    assert (tmp_path / "manifest.json").exists()

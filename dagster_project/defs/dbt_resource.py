@@ -36,6 +36,27 @@ from packaging import version
 
 # `NAME=value` as POSIX `env` reads it before the command
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+# A dbt command's own target folder, as dagster-dbt names it: `<step>-<run id[:7]>-<random[:7]>`
+_STEP_FOLDER = re.compile(r"^(?:[A-Za-z0-9_]+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
+# How many of them dbt_project/target keeps (three per run: about the last ten runs)
+KEPT_STEP_FOLDERS = 30
+
+
+def prune_step_folders(target_dir: Path, keep: int = KEPT_STEP_FOLDERS) -> list[Path]:
+    """Remove all but the ``keep`` newest dbt step folders of ``target_dir``; return the removed ones.
+
+    Each dbt command of a run writes its artifacts (dbt.log, run_results.json,
+    the compiled SQL, a copy of the manifest: about 8 MB at the sample's size)
+    to a folder of its own that nothing reads after the step: kept forever,
+    three a night would fill the disk (9 GB a year). The newest stay for
+    debugging a failed run; a folder still being written is among them.
+    """
+    folders = [path for path in target_dir.iterdir() if path.is_dir() and _STEP_FOLDER.match(path.name)]
+    folders.sort(key=lambda path: path.stat().st_mtime, reverse=True)
+    removed = folders[keep:]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def dbt_global_flags(log_level_file: str | None) -> list[str]:
@@ -80,15 +101,20 @@ class TrustqaDbtCliResource(DbtCliResource):
     ) -> DbtCliInvocation:
         """The stock ``cli``, its target folder seeded with :attr:`partial_parse_file` (when it exists).
 
-        dagster-dbt copies no saved parse into a target folder that already holds one.
+        dagster-dbt copies no saved parse into a target folder that already holds one. A folder of
+        its own (no ``target_path`` given) goes under the project's ``target/``, where only the
+        newest step folders are kept (:func:`prune_step_folders`).
         """
+        if target_path is None:
+            target_path = self._get_unique_target_path(context=context)
+            if not target_path.is_absolute():
+                target_path = Path(self.project_dir) / target_path
+            if target_path.parent.is_dir():
+                prune_step_folders(target_path.parent)
         saved = Path(self.partial_parse_file) if self.partial_parse_file else None
         if saved is not None and saved.exists():
-            target_path = target_path or self._get_unique_target_path(context=context)
-            folder = target_path if target_path.is_absolute() else Path(self.project_dir) / target_path
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copy(saved, folder / saved.name)
-            target_path = folder
+            target_path.mkdir(parents=True, exist_ok=True)
+            shutil.copy(saved, target_path / saved.name)
         return super().cli(args, context=context, target_path=target_path, **kwargs)
 
     @classmethod
