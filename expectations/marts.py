@@ -5,17 +5,21 @@ metric contract). Every rate lies in [0, 1] and its numerator never exceeds
 its denominator; Wilson bounds bracket their rate. Marts that count
 staging records reconcile with staging. The significance marts keep their
 p-values and q-values probabilities with q never below p, and a shift's
-driver contributions add up to its change.
+driver contributions add up to its change. In a run over a partition
+window, the incremental feature mart's suite validates only the rows its
+latest build rewrote (``restrict_to_rewritten_rows``); the other marts are
+rebuilt whole and validated whole.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import great_expectations.expectations as gxe
 
 from expectations.staging import STAGING_SCHEMA
-from expectations.suite import GateSuite, between, no_rows
+from expectations.suite import GateSuite, Lookup, Restricted, Window, between, no_rows, timestamp_literal
 
 MARTS_SCHEMA = "marts"
 BOUND_TOLERANCE = 1e-9
@@ -41,6 +45,9 @@ class Mart:
     adjusted_p_values: bool = False  # p_value and q_value in [0, 1], q_value >= p_value
     # (name, description, SQL selecting the offending rows from {batch})
     rules: tuple[tuple[str, str, str], ...] = ()
+    # An incremental mart whose rows carry `_built_at`: a windowed run validates the rows its build
+    # rewrote (the greatest `_built_at`), a rule of each row or grain within the rewritten rows.
+    rewritten_rows_only: bool = False
 
 
 RISK_RATES = (
@@ -285,7 +292,7 @@ MARTS = (
             ),
         ),
     ),
-    Mart("fct_user_risk_features_daily", ("as_of_day", "user_id"), RISK_RATES),
+    Mart("fct_user_risk_features_daily", ("as_of_day", "user_id"), RISK_RATES, rewritten_rows_only=True),
     Mart("dim_user_risk_current", ("user_id",), RISK_RATES),
     Mart("dim_agents", ("agent_id",)),
     Mart("dim_date", ("day",)),
@@ -362,8 +369,31 @@ def _build(mart: Mart) -> list[gxe.Expectation]:
     return expectations
 
 
+def restrict_to_rewritten_rows(mart: Mart, suite: GateSuite, window: Window, lookup: Lookup) -> Restricted | None:
+    """The rows the mart's latest build wrote (its greatest `_built_at`); None: the whole table.
+
+    ``window`` is not needed: the build stamped what it rewrote (for the
+    feature mart, whole days: a grain (as_of_day, user_id) duplicate or a rate
+    out of bounds always lies in a rewritten day, the others were validated
+    when they were written). Rules across rows of several builds
+    (reconciliations with staging) are never restricted.
+    """
+    if mart.reconciliations:
+        return None
+    row = lookup(f"select max(_built_at) from {suite.name}")
+    if not row or row[0] is None:
+        return None
+    built = timestamp_literal(row[0])
+    return Restricted(
+        f"select * from {suite.name} where _built_at = {built}",
+        f"rows written by the build of {row[0]}",
+        _build(mart),
+    )
+
+
 def _suite(mart: Mart) -> GateSuite:
-    return GateSuite("marts", MARTS_SCHEMA, mart.name, mart.grain, lambda: _build(mart))
+    restrict = partial(restrict_to_rewritten_rows, mart) if mart.rewritten_rows_only else None
+    return GateSuite("marts", MARTS_SCHEMA, mart.name, mart.grain, lambda: _build(mart), restrict)
 
 
 SUITES = [_suite(m) for m in MARTS]

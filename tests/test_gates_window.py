@@ -7,7 +7,9 @@ inside the window 2026-11-14 (raw: rows of that export day; staging: rows
 loaded after the history's latest ``_loaded_at``), some outside it. The
 restricted gates (``window=``) must report exactly the rows inside, with
 the right expectation; the whole-table gates (no window: ``trustqa docs``,
-the bench, an unpartitioned run) must report both.
+the bench, an unpartitioned run) must report both. The feature mart's gate
+of a windowed run validates the days its latest build rewrote (the
+greatest `_built_at`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from expectations.suite import Window
 pytestmark = pytest.mark.slow
 
 NIGHT = Window(dt.date(2026, 11, 14), dt.date(2026, 11, 14))
+FEATURES = next(s for s in all_suites() if s.name == "marts.fct_user_risk_features_daily")
 RAW_ORDERS = next(s for s in all_suites() if s.name == "raw.orders")
 APPEALS = next(s for s in all_suites() if s.name == "staging.stg_marketplace__appeals")
 NEW = "(select max(_loaded_at) from intermediate.int_appeals_history) + interval 1 hour"
@@ -303,7 +306,8 @@ def test_run_window_from_tags(tags: dict[str, str], window: Window | None) -> No
 
 
 def test_the_checks_of_a_run_report_their_scope(sample_warehouse) -> None:
-    """The sample's run (range 09-14..11-14, empty warehouse): raw by export days; staging whole (no history yet)."""
+    """The sample's run (range 09-14..11-14, empty warehouse): raw by export days; staging whole (no history
+    yet); the feature mart by its build (all of it, here); the other marts whole."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(sample_warehouse.dagster_home)) as instance:
@@ -314,4 +318,49 @@ def test_the_checks_of_a_run_report_their_scope(sample_warehouse) -> None:
             evaluation = record.event.dagster_event.event_specific_data
             scopes[suite.name] = evaluation.metadata["scope"].value
     assert scopes["raw.orders"] == "export days 2026-09-14 .. 2026-11-14"
-    assert {scopes[s.name] for s in all_suites() if s.layer != "raw"} == {WHOLE_TABLE}
+    assert scopes.pop(FEATURES.name).startswith("rows written by the build of ")
+    assert {scopes[s.name] for s in all_suites() if s.layer != "raw" and s.name in scopes} == {WHOLE_TABLE}
+
+
+REBUILT = "(select max(_built_at) from marts.fct_user_risk_features_daily) + interval 1 hour"
+
+
+@pytest.fixture(scope="module")
+def features(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+    """The feature mart with 11-13 and 11-14 rewritten by a later build, a rate out of bounds in each half."""
+    path = copy_of(sample_warehouse, tmp_path_factory, "gates_window_features")
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            f"update marts.fct_user_risk_features_daily set _built_at = {REBUILT} where as_of_day >= '2026-11-13'"
+        )
+
+        def user(day: str) -> str:
+            return one(
+                con,
+                f"select user_id from marts.fct_user_risk_features_daily where as_of_day = date '{day}' "
+                "order by user_id limit 1",
+            )
+
+        rewritten, old = user("2026-11-14"), user("2026-11-05")
+        for day, user_id in (("2026-11-14", rewritten), ("2026-11-05", old)):
+            con.execute(
+                "update marts.fct_user_risk_features_daily set seller_cancel_rate_30d = 2 "
+                "where as_of_day = ? and user_id = ?",
+                [day, user_id],
+            )
+    return path, rewritten, old
+
+
+def test_the_feature_mart_gate_of_a_nightly_validates_the_days_its_build_rewrote(features) -> None:
+    path, rewritten, old = features
+    (nightly,) = validate_duckdb(path, [FEATURES], window=NIGHT)
+    assert nightly.scope.startswith("rows written by the build of ")
+    assert all(e.error is None for e in nightly.expectations), [e.error for e in nightly.expectations]
+    assert set(failed(nightly)) == {"seller_cancel_rate_30d in 0..1"}
+    out_of_bounds = failed(nightly)["seller_cancel_rate_30d in 0..1"]
+    assert [r["user_id"] for r in out_of_bounds.sample_rows] == [rewritten]
+
+    (whole,) = validate_duckdb(path, [FEATURES])
+    assert whole.scope == WHOLE_TABLE
+    out_of_bounds = failed(whole)["seller_cancel_rate_30d in 0..1"]
+    assert sorted(r["user_id"] for r in out_of_bounds.sample_rows) == sorted({rewritten, old})

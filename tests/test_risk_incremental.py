@@ -40,14 +40,21 @@ MODEL = "marts.fct_user_risk_features_daily"
 
 
 def snapshot(db_path: Path) -> list[tuple[Any, ...]]:
-    """Every row of the mart, ordered by its grain (the file is opened read-only and closed)."""
+    """Every row of the mart, ordered by its grain, without `_built_at` (when the build that wrote it ran)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(f"select * from {MODEL} order by as_of_day, user_id").fetchall()
+        return con.execute(f"select * exclude (_built_at) from {MODEL} order by as_of_day, user_id").fetchall()
 
 
 def column_names(db_path: Path) -> list[str]:
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return [d[0] for d in con.execute(f"select * from {MODEL} limit 0").description]
+        return [d[0] for d in con.execute(f"select * exclude (_built_at) from {MODEL} limit 0").description]
+
+
+def latest_build_days(db_path: Path) -> set[Any]:
+    """The days whose rows the latest build wrote (the greatest `_built_at`)."""
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        query = f"select distinct as_of_day from {MODEL} where _built_at = (select max(_built_at) from {MODEL})"
+        return {row[0] for row in con.execute(query).fetchall()}
 
 
 @dataclass
@@ -56,6 +63,7 @@ class Nightly:
     up_to_cut: list[tuple[Any, ...]]
     incremental: list[tuple[Any, ...]]
     incremental_run_sql: str
+    incremental_build_days: set[Any]
     full_refresh: list[tuple[Any, ...]]
     rerun_after_tamper: list[tuple[Any, ...]]
     after_redelivery: list[tuple[Any, ...]]
@@ -78,6 +86,7 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nightly]:
     load_exports(db_path, SAMPLE, [d for d in days if d > CUT], SECOND_LOAD)
     run_dbt(["build", *select], work_dir, db_path)
     incremental = snapshot(db_path)
+    incremental_build_days = latest_build_days(db_path)
     run_sql = next((work_dir / "target" / "run").rglob("fct_user_risk_features_daily.sql")).read_text()
 
     full_dir = work_dir / "full_refresh"
@@ -98,7 +107,14 @@ def nightly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nightly]:
     after_redelivery = snapshot(db_path)
 
     yield Nightly(
-        column_names(db_path), up_to_cut, incremental, run_sql, full_refresh, rerun_after_tamper, after_redelivery
+        column_names(db_path),
+        up_to_cut,
+        incremental,
+        run_sql,
+        incremental_build_days,
+        full_refresh,
+        rerun_after_tamper,
+        after_redelivery,
     )
 
 
@@ -119,6 +135,14 @@ def test_no_leakage_later_exports_leave_past_days_unchanged(nightly: Nightly) ->
 def test_incremental_run_replaced_only_the_lookback_and_new_days(nightly: Nightly) -> None:
     # last built day 11-04, lookback 2 -> from 11-03; the new files start at 11-05
     assert "where as_of_day >= cast('2026-11-03' as date)" in nightly.incremental_run_sql
+
+
+def test_the_days_the_incremental_run_rewrote_carry_its_build_stamp(nightly: Nightly) -> None:
+    """The nightly gate validates these days (expectations/marts.py): the lookback from 11-03 and the new days."""
+    day = nightly.index("as_of_day")
+    assert nightly.incremental_build_days == {
+        row[day] for row in nightly.incremental if row[day] >= dt.date(2026, 11, 3)
+    }
 
 
 def test_incremental_equals_full_refresh(nightly: Nightly) -> None:

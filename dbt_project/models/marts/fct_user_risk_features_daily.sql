@@ -7,7 +7,10 @@
 -- build (new days, late or re-delivered files) and always the last
 -- `late_data_lookback_days` days already built; older days are left as
 -- they are. `dbt build --full-refresh` rebuilds every day and gives the same
--- rows.
+-- rows. `_built_at` (when the dbt invocation that wrote a day started) marks
+-- the days the latest build rewrote: the gate of a nightly validates those
+-- (expectations/marts.py); a table built before the column existed gets it
+-- (on_schema_change append_new_columns), null on the days it did not rewrite.
 
 {%- set inputs = [
     'int_users_history', 'int_orders_history', 'int_disputes_history',
@@ -19,7 +22,7 @@
     incremental_strategy='replace_days',
     replace_days_column='as_of_day',
     replace_days_inputs=inputs,
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
 ) }}
 
 {%- set recompute_from = incremental_days_from() %}
@@ -139,7 +142,8 @@ final as (
         {%- for feature in user_risk_feature_names() %}
         features.{{ feature }},
         {%- endfor %}
-        inputs_loaded._inputs_loaded_at
+        inputs_loaded._inputs_loaded_at,
+        {{ build_stamp() }} as _built_at
     from user_risk_features as features
     inner join inputs_loaded
         on features.as_of_day = inputs_loaded.as_of_day
