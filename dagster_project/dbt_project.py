@@ -40,8 +40,9 @@ PARSE_ARTIFACTS = ("manifest.json", "partial_parse.msgpack", "semantic_manifest.
 # Folders of the dbt project that dbt writes, not reads.
 _GENERATED_DIRS = ("target", "logs", "dbt_packages")
 FINGERPRINT_FILE = ".manifest-inputs.sha256"
-# Under target/: one folder of parse artifacts per profile (parse_cache_dir).
+# Under target/: one folder of parse artifacts per profile (parse_cache_dir), the most recently used kept.
 PARSE_CACHE_DIR = "parse_cache"
+KEPT_PARSE_CACHES = 20
 
 
 def dbt_process_environment(config: Settings) -> dict[str, str]:
@@ -110,6 +111,21 @@ def parse_cache_dir(config: Settings | None = None) -> Path:
     return DBT_PROJECT_DIR / "target" / PARSE_CACHE_DIR / profile_key(config.target, dbt_process_environment(config))
 
 
+def prune_parse_caches(cache_root: Path, keep: int = KEPT_PARSE_CACHES) -> list[Path]:
+    """Remove all but the ``keep`` most recently used profile folders of ``cache_root``; return the removed.
+
+    A profile folder is about 6 MB and a test suite makes one per temporary
+    warehouse. A dbt step whose folder was removed meanwhile finds no saved
+    parse of its profile and parses the project in full: slower, not wrong.
+    """
+    folders = sorted(
+        (path for path in cache_root.iterdir() if path.is_dir()), key=lambda path: path.stat().st_mtime, reverse=True
+    )
+    for folder in folders[keep:]:
+        shutil.rmtree(folder, ignore_errors=True)
+    return folders[keep:]
+
+
 def _read_text(path: Path) -> str | None:
     return path.read_text() if path.exists() else None
 
@@ -154,8 +170,9 @@ def prepare_manifest(force: bool = False, config: Settings | None = None) -> Non
     exactly the same inputs (:func:`parse_inputs_fingerprint`): a nightly run
     on an unchanged project, or one warehouse after another, does not pay
     dbt's start-up and parse again; its artifacts are then only published to
-    ``target/``. ``config`` (default: the process's settings) is what dbt
-    parses with.
+    ``target/``. Only the most recently used profiles are kept
+    (:func:`prune_parse_caches`). ``config`` (default: the process's
+    settings) is what dbt parses with.
     """
     config = config or settings()
     target_dir = DBT_PROJECT_DIR / "target"
@@ -177,3 +194,5 @@ def prepare_manifest(force: bool = False, config: Settings | None = None) -> Non
                 _replace_artifacts(Path(scratch), cache, fingerprint, move=True)
         if force or _read_text(target_dir / FINGERPRINT_FILE) != fingerprint:
             _replace_artifacts(cache, target_dir, fingerprint, move=False)
+        os.utime(cache)  # used now: pruning keeps the most recently used profiles
+        prune_parse_caches(cache.parent)

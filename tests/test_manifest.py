@@ -102,3 +102,20 @@ def test_two_warehouses_keep_their_own_parse_and_switching_back_parses_nothing(t
     assert (copy / "target" / project.FINGERPRINT_FILE).read_text() == fingerprint
     assert published.read_bytes() == (project.parse_cache_dir(first) / "manifest.json").read_bytes()
     assert not list((copy / "target").glob(".*.copy")), "no scratch copy is left behind"
+
+
+def test_only_the_most_recently_used_profiles_keep_a_saved_parse(tmp_path) -> None:
+    import os
+
+    from dagster_project.dbt_project import prune_parse_caches
+
+    profiles = [tmp_path / f"{n:016x}" for n in range(23)]
+    for minute, folder in enumerate(profiles):
+        folder.mkdir()
+        (folder / "partial_parse.msgpack").write_bytes(b"parse")
+        os.utime(folder, (1_700_000_000 + 60 * minute, 1_700_000_000 + 60 * minute))
+    os.utime(profiles[0], (1_800_000_000, 1_800_000_000))  # the oldest, used again just now
+
+    removed = prune_parse_caches(tmp_path, keep=20)
+    assert sorted(removed) == sorted(profiles[1:4])
+    assert all(folder.exists() for folder in [profiles[0], *profiles[4:]])
