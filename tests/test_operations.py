@@ -72,12 +72,14 @@ def marts_of(warehouse: Path) -> dict[str, list[tuple]]:
         ]
         marts = {}
         for name in names:
-            # when the inputs were loaded differs between any two runs: every other column must be equal
+            # when the inputs were loaded and when a build ran differ between any two runs: every other column
+            # must be equal
             columns = [
                 f'"{column}"'
                 for (column,) in con.execute(
                     "select column_name from information_schema.columns where table_schema = 'marts' "
-                    "and table_name = ? and column_name not like '%loaded_at' order by ordinal_position",
+                    "and table_name = ? and column_name not like '%loaded_at' and column_name <> '_built_at' "
+                    "order by ordinal_position",
                     [name],
                 ).fetchall()
             ]

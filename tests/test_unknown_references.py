@@ -141,7 +141,8 @@ def query(path: Path, sql: str, params: list[Any] | None = None) -> list[dict[st
 
 
 def risk_rows(path: Path) -> dict[tuple[dt.date, str], dict[str, Any]]:
-    rows = query(path, "select * from marts.fct_user_risk_features_daily")
+    """The feature mart's rows, without `_built_at` (when the build that wrote the day ran)."""
+    rows = query(path, "select * exclude (_built_at) from marts.fct_user_risk_features_daily")
     return {(r["as_of_day"], r["user_id"]): r for r in rows}
 
 
