@@ -20,6 +20,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from dagster_project.folders import remove_all_but_newest
 from dagster_project.settings import DBT_PROJECT_DIR, Settings, dbt_variables, process_environment, settings
 
 dbt_project = DbtProject(
@@ -105,10 +106,13 @@ def profile_key(target: str, environment: Mapping[str, str]) -> str:
     return hashlib.sha256(_profile_payload(target, environment)).hexdigest()[:16]
 
 
-def parse_cache_dir(config: Settings | None = None) -> Path:
-    """``target/parse_cache/<profile_key>``: the parse artifacts made for ``config``'s profile and variables."""
+def parse_cache_dir(config: Settings | None = None, environment: Mapping[str, str] | None = None) -> Path:
+    """``target/parse_cache/<profile_key>``: the parse artifacts made for ``config``'s profile and variables
+    (``environment``: dbt's environment for ``config``, when the caller has it)."""
     config = config or settings()
-    return DBT_PROJECT_DIR / "target" / PARSE_CACHE_DIR / profile_key(config.target, dbt_process_environment(config))
+    if environment is None:
+        environment = dbt_process_environment(config)
+    return DBT_PROJECT_DIR / "target" / PARSE_CACHE_DIR / profile_key(config.target, environment)
 
 
 def prune_parse_caches(cache_root: Path, keep: int = KEPT_PARSE_CACHES) -> list[Path]:
@@ -118,12 +122,7 @@ def prune_parse_caches(cache_root: Path, keep: int = KEPT_PARSE_CACHES) -> list[
     warehouse. A dbt step whose folder was removed meanwhile finds no saved
     parse of its profile and parses the project in full: slower, not wrong.
     """
-    folders = sorted(
-        (path for path in cache_root.iterdir() if path.is_dir()), key=lambda path: path.stat().st_mtime, reverse=True
-    )
-    for folder in folders[keep:]:
-        shutil.rmtree(folder, ignore_errors=True)
-    return folders[keep:]
+    return remove_all_but_newest((path for path in cache_root.iterdir() if path.is_dir()), keep)
 
 
 def _read_text(path: Path) -> str | None:
@@ -179,8 +178,9 @@ def prepare_manifest(force: bool = False, config: Settings | None = None) -> Non
     target_dir.mkdir(exist_ok=True)
     with open(target_dir / ".parse.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        fingerprint = parse_inputs_fingerprint(config.target, dbt_process_environment(config))
-        cache = parse_cache_dir(config)
+        environment = dbt_process_environment(config)
+        fingerprint = parse_inputs_fingerprint(config.target, environment)
+        cache = parse_cache_dir(config, environment)
         cached = _read_text(cache / FINGERPRINT_FILE) == fingerprint and (cache / "manifest.json").exists()
         if force or not cached:
             with tempfile.TemporaryDirectory(dir=target_dir, prefix=".parse-") as scratch:

@@ -34,6 +34,8 @@ from typing import Any
 from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging import version
 
+from dagster_project.folders import remove_all_but_newest
+
 # `NAME=value` as POSIX `env` reads it before the command
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # A dbt command's own target folder, as dagster-dbt names it: `<step>-<run id[:7]>-<random[:7]>`
@@ -52,11 +54,7 @@ def prune_step_folders(target_dir: Path, keep: int = KEPT_STEP_FOLDERS) -> list[
     debugging a failed run; a folder still being written is among them.
     """
     folders = [path for path in target_dir.iterdir() if path.is_dir() and _STEP_FOLDER.match(path.name)]
-    folders.sort(key=lambda path: path.stat().st_mtime, reverse=True)
-    removed = folders[keep:]
-    for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
-    return removed
+    return remove_all_but_newest(folders, keep)
 
 
 def dbt_global_flags(log_level_file: str | None) -> list[str]:
