@@ -11,31 +11,10 @@
 
 {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
 
-with
-
-failing_counts as (
-    select
+{%- set rules = [] %}
 {%- for expression in expressions %}
-        sum(case when coalesce({{ expression }}, false) then 0 else 1 end) as failing_{{ loop.index }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from {{ model }}
-),
-
-per_expression as (
-{%- for expression in expressions %}
-    select
-        '{{ expression | replace("'", "''") }}' as expression,
-        failing_{{ loop.index }} as failing_rows
-    from failing_counts
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-)
-
-select *
-from per_expression
-where failing_rows > 0
+    {%- do rules.append([expression, 'not coalesce(' ~ expression ~ ', false)']) %}
+{%- endfor %}
+{{ failing_rows_per_rule(model, rules, 'expression', 'failing_rows') }}
 
 {% endtest %}

@@ -11,31 +11,10 @@
 
 {{ config(fail_calc='coalesce(sum(null_values), 0)') }}
 
-with
-
-null_counts as (
-    select
+{%- set rules = [] %}
 {%- for column in columns %}
-        sum(case when {{ column }} is null then 1 else 0 end) as nulls_{{ loop.index }}
-        {%- if not loop.last %},{% endif %}
-        {%- endfor %}
-    from {{ model }}
-),
-
-per_column as (
-{%- for column in columns %}
-    select
-        '{{ column }}' as null_column,
-        nulls_{{ loop.index }} as null_values
-    from null_counts
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-)
-
-select *
-from per_column
-where null_values > 0
+    {%- do rules.append([column, column ~ ' is null']) %}
+{%- endfor %}
+{{ failing_rows_per_rule(model, rules, 'null_column', 'null_values') }}
 
 {% endtest %}
