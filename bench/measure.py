@@ -9,8 +9,9 @@ Peak memory is measured two ways:
   step's process. When Linux reaps a process it folds that process's peak
   (and the peaks of every descendant *it* waited for) into its parent's
   children figure, and ``wait4`` returns the reaped child's own peak merged
-  with that figure. So it covers the ``dbt`` processes that Dagster starts
-  and waits for: it is the largest resident set of any single process of the
+  with that figure. So it covers the ``dbt`` commands of a run (forks of a
+  server that the run's process waits for at exit,
+  ``dagster_project/dbt_launcher.py``): it is the largest resident set of any single process of the
   step, exact, but not a sum of processes running at the same time.
 * ``tree_mib`` is the sum of the resident sets of every process in the
   step's tree, sampled from ``/proc`` every ``SAMPLE_SECONDS``: what the

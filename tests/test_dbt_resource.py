@@ -150,3 +150,17 @@ def test_only_the_newest_step_folders_are_kept(tmp_path) -> None:
     assert sorted(removed) == sorted([bare, *steps[:5]])
     assert all(folder.exists() for folder in [*steps[5:], *others])
     assert (tmp_path / "manifest.json").exists()
+
+
+def test_dagster_dbt_starts_its_dbt_commands_with_the_launcher_only_inside_a_call() -> None:
+    """dagster-dbt starts dbt with its module's ``subprocess.Popen``: pointed at the launcher for a ``cli`` call."""
+    from dagster_dbt.core import dbt_cli_invocation
+
+    from dagster_project import dbt_launcher
+    from dagster_project.defs.dbt_resource import dbt_commands_forked
+
+    assert dbt_cli_invocation.subprocess is subprocess  # the name the override replaces still exists
+    with dbt_commands_forked():
+        assert dbt_cli_invocation.subprocess.Popen is dbt_launcher.popen
+        assert dbt_cli_invocation.subprocess.PIPE == subprocess.PIPE  # everything else as it was
+    assert dbt_cli_invocation.subprocess is subprocess

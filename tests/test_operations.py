@@ -119,28 +119,36 @@ def test_a_future_dated_file_and_a_name_that_is_not_utf8_are_quarantined_not_the
     assert loaded_days == 3  # every export day loaded
 
 
-def children_of(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of the processes whose parent is ``pid`` (Linux /proc)."""
-    found = []
+def descendants_of(pid: int) -> list[tuple[int, str]]:
+    """(pid, process name) of the processes below ``pid``: children, theirs, and so on (Linux /proc)."""
+    parents: dict[int, int] = {}
+    names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            names[int(entry.name)] = (entry / "comm").read_text().strip()
         except (OSError, IndexError, ValueError):
             continue
-        if parent == pid:
-            found.append((int(entry.name), command))
+    below, found = {pid}, []
+    grew = True  # a child's pid can be lower than its parent's: repeat until nothing is added
+    while grew:
+        grew = False
+        for child, parent in parents.items():
+            if parent in below and child not in below:
+                below.add(child)
+                found.append((child, names[child]))
+                grew = True
     return found
 
 
 def wait_for_dbt(run: subprocess.Popen, timeout: float = 300) -> int:
-    """The pid of the dbt that ``run`` started (polling), once it runs."""
+    """The pid of the ``dbt build`` that ``run`` started (a fork named after its command), once it runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert run.poll() is None, "the run ended before dbt started"
-        dbt = [pid for pid, command in children_of(run.pid) if "dbt" in command and " build " in command]
+        dbt = [pid for pid, name in descendants_of(run.pid) if name == "dbt build"]
         if dbt:
             return dbt[0]
         time.sleep(0.2)

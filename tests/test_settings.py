@@ -246,14 +246,22 @@ def test_the_check_sees_reads_and_writes() -> None:
     assert {6, 7} <= set(reads)
 
 
+# The one module that sets an environment: a dbt fork's own (after the fork, before dbt starts), as
+# subprocess.Popen(env=...) does for a new process; the Dagster process's environment is left as it is.
+FORK_ENVIRONMENT = "dagster_project/dbt_launcher.py"
+
+
 def test_no_module_writes_the_environment() -> None:
     writes = {str(p.relative_to(PROJECT_ROOT)): _environment_uses(p.read_text())[1] for p in CODE}
+    assert len(writes.pop(FORK_ENVIRONMENT)) == 2  # os.environ.clear() and .update() in run_dbt
     assert {path: lines for path, lines in writes.items() if lines} == {}
 
 
 def test_only_the_settings_module_reads_the_environment() -> None:
     reads = {str(p.relative_to(PROJECT_ROOT)): _environment_uses(p.read_text())[0] for p in CODE}
     assert reads.pop(str(SETTINGS_MODULE.relative_to(PROJECT_ROOT))), "the check finds the reads it looks for"
+    fork = PROJECT_ROOT / FORK_ENVIRONMENT
+    assert reads.pop(FORK_ENVIRONMENT) == _environment_uses(fork.read_text())[1]  # its writes, nothing read
     assert {path: lines for path, lines in reads.items() if lines} == {}
 
 

@@ -15,6 +15,11 @@ each of these per dbt step (three steps per run). trustqa needs neither:
 Both overrides replace private members of the pinned dagster-dbt
 (``requirements.lock``); tests/test_dbt_resource.py checks they still apply.
 
+Each dbt command starts as a fork of a process that has already imported
+dbt (``dagster_project/dbt_launcher.py``), not as a new Python: the stock
+``cli`` runs ``subprocess.Popen`` of ``dagster_dbt.core.dbt_cli_invocation``,
+which :meth:`TrustqaDbtCliResource.cli` points at the launcher for the call.
+
 dbt also gets its settings explicitly (:meth:`TrustqaDbtCliResource.with_env`):
 the stock ``cli`` gives the dbt subprocess a copy of this process's
 environment and takes no mapping of its own, so dbt is started through POSIX
@@ -25,15 +30,21 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+import subprocess
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster_dbt import DbtCliInvocation, DbtCliResource
+from dagster_dbt.core import dbt_cli_invocation
 from packaging import version
 
+from dagster_project import dbt_launcher
 from dagster_project.folders import remove_all_but_newest
 
 # `NAME=value` as POSIX `env` reads it before the command
@@ -67,6 +78,17 @@ def dbt_global_flags(log_level_file: str | None) -> list[str]:
     return [] if log_level_file else ["--log-level-file", "info"]
 
 
+@contextmanager
+def dbt_commands_forked() -> Iterator[None]:
+    """While inside, dagster-dbt starts its dbt commands with :func:`dbt_launcher.popen`."""
+    forked = types.SimpleNamespace(**{**vars(subprocess), "Popen": dbt_launcher.popen})
+    dbt_cli_invocation.subprocess = forked
+    try:
+        yield
+    finally:
+        dbt_cli_invocation.subprocess = subprocess
+
+
 @cache
 def dbt_core_version() -> version.Version:
     """The version of the dbt-core installed beside this Python (the ``dbt`` the resource runs)."""
@@ -75,12 +97,16 @@ def dbt_core_version() -> version.Version:
 
 class TrustqaDbtCliResource(DbtCliResource):
     """``DbtCliResource`` that knows its dbt version, builds no in-process dbt adapter, and starts each
-    dbt command from its own profile's saved parse."""
+    dbt command from its own profile's saved parse, as a fork of a process that has imported dbt."""
 
     # The saved parse of this resource's profile (dbt_project.parse_cache_dir). The stock resource copies
     # target/partial_parse.msgpack into each command's target folder: the saved parse of whichever run
     # parsed last, which for another warehouse dbt rejects ("profile has changed") and parses it all again.
     partial_parse_file: str | None = None
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """A run's resources are set up before its first step: the forkserver imports dbt meanwhile."""
+        dbt_launcher.warm_up()
 
     @property
     def _cli_version(self) -> version.Version:  # stock: `dbt --version` in a subprocess, once per instance
@@ -113,7 +139,8 @@ class TrustqaDbtCliResource(DbtCliResource):
         if saved is not None and saved.exists():
             target_path.mkdir(parents=True, exist_ok=True)
             shutil.copy(saved, target_path / saved.name)
-        return super().cli(args, context=context, target_path=target_path, **kwargs)
+        with dbt_commands_forked():
+            return super().cli(args, context=context, target_path=target_path, **kwargs)
 
     @classmethod
     def with_env(

@@ -1,0 +1,102 @@
+"""dbt commands as forks of a server that has imported dbt: the same environment, folder, output and exit code."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dagster_project import dbt_launcher
+from dagster_project.dbt_project import dbt_executable, dbt_project
+
+
+def test_the_command_splits_into_assignments_and_the_arguments_after_dbt() -> None:
+    command = ["/usr/bin/env", "A=1", "B=x=y", "/venv/bin/dbt", "--log-level-file", "info", "build", "C=2"]
+    assert dbt_launcher.split_command(command) == (
+        {"A": "1", "B": "x=y"},
+        ["--log-level-file", "info", "build", "C=2"],  # an argument that looks like an assignment stays one
+    )
+    assert dbt_launcher.split_command(["/venv/bin/dbt", "build"]) == ({}, ["build"])
+    with pytest.raises(ValueError, match="no dbt executable"):
+        dbt_launcher.split_command(["env", "A=1"])
+
+
+def run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[int, list[str], int]:
+    forked = dbt_launcher.popen(command, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    with forked.stdout:
+        lines = [line.decode() for line in forked.stdout]
+    return forked.wait(timeout=120), lines, forked.pid
+
+
+def test_a_fork_runs_dbt_with_the_environment_and_folder_it_is_given(tmp_path: Path) -> None:
+    profiles = tmp_path / "profiles from the assignment"
+    env = {**os.environ, "DBT_LOG_FORMAT": "json", "DBT_PROFILES_DIR": str(tmp_path / "from the mapping")}
+    command = [shutil.which("env"), f"DBT_PROFILES_DIR={profiles}", dbt_executable(), "debug", "--config-dir"]
+    code, lines, pid = run(command, env, tmp_path)
+    assert code == 0, lines
+    events = [json.loads(line) for line in lines]  # the mapping's DBT_LOG_FORMAT: JSON lines, as dagster-dbt reads
+    assert any(str(profiles) in event["info"]["msg"] for event in events)  # the assignment wins over the mapping
+    assert pid != os.getpid() and not Path(f"/proc/{pid}").exists()  # a process of its own, ended and reaped
+
+
+def test_a_failing_command_returns_dbt_s_exit_code(tmp_path: Path) -> None:
+    code, lines, _ = run([dbt_executable(), "no-such-command"], dict(os.environ), tmp_path)
+    assert code == 2  # click's usage error, as the dbt executable returns
+    assert any("No such command" in line for line in lines)
+
+
+def test_a_signal_reaches_the_fork_and_shows_in_its_exit_code(tmp_path: Path) -> None:
+    # a whole parse of the project, seconds of work: the signal arrives while it runs
+    parse = [dbt_executable(), "parse", "--no-partial-parse", "--target-path", str(tmp_path / "target")]
+    forked = dbt_launcher.popen(
+        parse, env={**os.environ, "DBT_PROFILES_DIR": str(dbt_project.project_dir)}, cwd=dbt_project.project_dir
+    )
+    forked.send_signal(signal.SIGTERM)
+    assert forked.wait(timeout=120) == -signal.SIGTERM
+    assert forked.returncode == forked.poll() == -signal.SIGTERM
+    forked.stdout.close()
+    forked.send_signal(signal.SIGTERM)  # an ended command ignores further signals
+
+
+def process_group_members(group: int) -> list[int]:
+    """The pids whose process group is ``group`` (Linux /proc)."""
+    members = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            members.append(int(entry.name))
+    return members
+
+
+def test_a_process_that_forked_dbt_leaves_nothing_behind_when_it_exits(tmp_path: Path) -> None:
+    """Its forkserver is stopped and waited for at exit: no process of its group outlives it."""
+    script = (
+        "import os, sys\n"
+        "from dagster_project import dbt_launcher\n"
+        f"forked = dbt_launcher.popen([{dbt_executable()!r}, '--version'], env=dict(os.environ), cwd={str(tmp_path)!r})\n"
+        "forked.stdout.read()\n"
+        "sys.exit(forked.wait(timeout=120))\n"
+    )
+    (tmp_path / "script.py").write_text(script, encoding="utf-8")  # a main module the forks must not run again
+    process = subprocess.Popen(
+        [sys.executable, str(tmp_path / "script.py")], start_new_session=True, stderr=subprocess.PIPE
+    )
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    # multiprocessing's resource tracker ends by itself once its last user is gone, a moment later
+    deadline = time.monotonic() + 60
+    while process_group_members(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert process_group_members(process.pid) == []
