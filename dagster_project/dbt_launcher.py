@@ -37,7 +37,7 @@ from typing import IO, Any
 # What the server imports once: dbt's command line (with it dbt-core and the adapter interface) and this module
 PRELOADED_MODULES = ["dbt.cli.main", __name__]
 # `NAME=value` as POSIX `env` reads it before the command
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 _forkserver = multiprocessing.get_context("forkserver")
 _stop_registered = False
@@ -86,7 +86,7 @@ def split_command(command: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     assignments: dict[str, str] = {}
     if words and Path(words[0]).name == "env":
         words = words[1:]
-        while words and _ASSIGNMENT.match(words[0]):
+        while words and ASSIGNMENT.match(words[0]):
             name, value = words.pop(0).split("=", 1)
             assignments[name] = value
     if not words:

@@ -47,8 +47,6 @@ from packaging import version
 from dagster_project import dbt_launcher
 from dagster_project.folders import remove_all_but_newest
 
-# `NAME=value` as POSIX `env` reads it before the command
-_ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 # A dbt command's own target folder, as dagster-dbt names it: `<step>-<run id[:7]>-<random[:7]>`
 _STEP_FOLDER = re.compile(r"^(?:[A-Za-z0-9_]+-[0-9a-f]{7}-)?[0-9a-f]{7}$")
 # How many of them dbt_project/target keeps (three per run: about the last ten runs)
@@ -166,7 +164,7 @@ class TrustqaDbtCliResource(DbtCliResource):
     def with_extra_env(self, extra: Mapping[str, str]) -> TrustqaDbtCliResource:
         """This resource with ``extra`` set on top of its environment (for one dbt command, e.g. a run's window)."""
         flags = list(self.global_config_flags)
-        executable_at = next(i for i, flag in enumerate(flags) if not _ASSIGNMENT.match(flag))
+        executable_at = next(i for i, flag in enumerate(flags) if not dbt_launcher.ASSIGNMENT.match(flag))
         assignments = [f"{name}={value}" for name, value in sorted(extra.items())]
         return self.model_copy(
             update={"global_config_flags": [*flags[:executable_at], *assignments, *flags[executable_at:]]}
