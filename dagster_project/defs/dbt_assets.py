@@ -6,16 +6,17 @@
   Their Great Expectations gates run
   right after them; every later model reads staging or is declared to
   depend on it, so a failed blocking gate stops everything after it.
-* ``trustqa_dbt_incremental``: the models that grow with time, every other
-  model with ``materialized='incremental'`` (the version histories and the
-  point-in-time risk features). They are daily-partitioned like the raw
+* ``trustqa_dbt_incremental``: the models that grow with time, the models
+  tagged ``daily_partitioned`` (incremental: the version histories, the QA
+  cases and the point-in-time risk features). They are daily-partitioned like the raw
   assets, with a single-run backfill policy; a run passes its partition
   window to dbt as the environment variables ``TRUSTQA_DBT_MIN_DATE`` and
   ``TRUSTQA_DBT_MAX_DATE`` (dbt_args.py), and the models rebuild only what
   that window (plus the late-data lookback) changed.
 * ``trustqa_dbt_tables``: everything else (seeds and the
-  marts that restate every day as currently known): unpartitioned tables,
-  rebuilt by every run.
+  marts that restate every day as currently known): unpartitioned, rebuilt
+  by every run, or for ``dim_user_risk_current`` incremental on the users
+  whose features can have changed (it has no partition window).
 
 Each dbt test is an asset check on its model. Every step takes the warehouse
 resource, which holds the warehouse's lock in a run (one writer), so a run of
@@ -40,7 +41,7 @@ from dagster_project.settings import settings
 # The staging models, and the run's as-of time (one row computed from the raw
 # tables, read by the incremental risk features and by the table marts).
 STAGING_SELECTION = "path:models/staging int_run_as_of"
-INCREMENTAL_SELECTION = "config.materialized:incremental"
+INCREMENTAL_SELECTION = "tag:daily_partitioned"
 
 
 def trustqa_dbt_assets(name: str, **selection_and_partitions: Any) -> Callable:

@@ -96,8 +96,13 @@ def _listagg(measure, delimiter_text="','", order_by_clause=None, limit_num=None
     return f"string_agg({measure}, {delimiter_text}{order_by})"
 
 
+def _hash(field):
+    return f"md5(cast({field} as varchar))"
+
+
 dbt = _Namespace(
     dateadd=_dateadd,
+    hash=_hash,
     datediff=_datediff,
     date_trunc=_date_trunc,
     listagg=_listagg,

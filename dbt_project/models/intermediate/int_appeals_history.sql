@@ -4,6 +4,7 @@
 -- lookback), and leaves every other key's rows as they are.
 {{ config(
     materialized='incremental',
+    tags=['daily_partitioned'],
     incremental_strategy='delete+insert',
     unique_key='appeal_id',
     on_schema_change='fail',

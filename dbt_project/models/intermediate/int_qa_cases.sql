@@ -37,6 +37,7 @@
 -- depends_on: {{ ref('int_orders_history') }}
 {{ config(
     materialized='incremental',
+    tags=['daily_partitioned'],
     incremental_strategy='delete+insert',
     unique_key=['case_type', 'case_id'],
     on_schema_change='append_new_columns',

@@ -6,6 +6,28 @@
 -- is >= min_sample; a null feature never fires. The tier is the highest
 -- level any rule fired (none: low); risk_reasons lists the fired rules. The
 -- features a rule may name: risk_rule_features() (macros/metrics/risk_tier_rules.sql).
+--
+-- Incremental (delete+insert on user_id; macros/metrics/user_risk_refresh.sql):
+-- a run recomputes only the users whose features can differ from their row
+-- (a record of theirs changed, an event entered or left a window, an action
+-- was reversed, an age threshold of a rule was crossed); the other rows move
+-- to the new as-of day, their account_age_days with it. A late or
+-- re-delivered export, a changed risk_tier_rules seed or a table without the
+-- watermark recomputes every user. Same rows as a full rebuild
+-- (tests/test_risk_current_incremental.py); `dbt build --full-refresh`
+-- rebuilds. Not tagged daily_partitioned: it stays in Dagster's table step
+-- (current state, no partition window).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='user_id',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ user_risk_clear_for_full_recompute() }}",
+    post_hook="{{ user_risk_age_kept_rows() }}",
+) }}
+
+{%- set plan = user_risk_refresh_plan() %}
 
 with
 
@@ -21,12 +43,33 @@ risk_tier_rules as (
     select * from {{ ref('risk_tier_rules') }}
 ),
 
+-- the latest load time of the inputs: the watermark this build leaves
+input_loads as (
+    {%- for input_name in user_risk_inputs() %}
+    select max(_loaded_at) as loaded_at from {{ ref(input_name) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+{% if plan is not none -%}
+-- the users whose features can have changed since the previous as-of day
+changed_users as (
+    {{ user_risk_changed_users(plan) | indent(4) }}
+),
+
+{% endif -%}
 known_users as (
     select distinct
         run_as_of.as_of_day,
         users.user_id
     from users
     cross join run_as_of
+    {%- if plan is not none %}
+    inner join changed_users
+        on users.user_id = changed_users.user_id
+    {%- endif %}
     where {{ known_at_day('users', 'run_as_of.as_of_day') }}
 ),
 
@@ -98,7 +141,10 @@ final as (
             else 'low'
         end as risk_tier,
         coalesce(user_tiers.rules_fired, 0) as rules_fired,
-        user_tiers.risk_reasons
+        user_tiers.risk_reasons,
+        -- watermark and rules fingerprint of this build (see the header)
+        (select max(input_loads.loaded_at) as loaded_through from input_loads) as _inputs_loaded_at,
+        {{ risk_rules_fingerprint() }} as _risk_rules_fingerprint
     from user_risk_features as features
     left join user_tiers
         on features.user_id = user_tiers.user_id

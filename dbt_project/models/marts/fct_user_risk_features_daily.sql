@@ -19,6 +19,7 @@
 
 {{ config(
     materialized='incremental',
+    tags=['daily_partitioned'],
     incremental_strategy='replace_days',
     replace_days_column='as_of_day',
     replace_days_inputs=inputs,
