@@ -53,6 +53,7 @@ REL_TOL = 1e-9  # floats: both targets compute in double precision, summation or
 SERVER = Path(__file__).with_name("fakesnow_server.py")
 # Marts the DuckDB-vs-Snowflake comparison must include, with rows (every mart in `marts` is compared)
 CROSS_TARGET_MARTS = {
+    "dim_user_risk_current",  # the second build refreshes only the users that four new days changed
     "fct_metric_shifts_weekly",
     "fct_metric_shift_drivers_weekly",
     "dsa_statements_of_reasons",
