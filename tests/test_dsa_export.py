@@ -84,6 +84,11 @@ def test_a_content_removal_in_the_apis_shape() -> None:
     assert len(EU_MEMBER_STATES) == 27 and "GR" in EU_MEMBER_STATES and "NO" not in EU_MEMBER_STATES
 
 
+def test_the_marts_lineage_columns_are_not_exported() -> None:
+    lineage = {"_inputs_loaded_at": dt.datetime(2030, 1, 1, 3), "_mappings_fingerprint": "a1b2"}
+    assert statement_of({**row(REMOVAL), **lineage}) == statement_of(row(REMOVAL))
+
+
 def test_a_time_limited_account_suspension_is_valid() -> None:
     statement = statement_of(row(SUSPENSION))
     assert statement["decision_account"] == "DECISION_ACCOUNT_SUSPENDED"

@@ -15,8 +15,9 @@
   that window (plus the late-data lookback) changed.
 * ``trustqa_dbt_tables``: everything else (seeds and the
   marts that restate every day as currently known): unpartitioned, rebuilt
-  by every run, or for ``dim_user_risk_current`` incremental on the users
-  whose features can have changed (it has no partition window).
+  by every run, or incremental on the keys whose inputs changed
+  (``dim_user_risk_current``, ``dsa_statements_of_reasons``: current state,
+  no partition window).
 
 Each dbt test is an asset check on its model. Every step takes the warehouse
 resource, which holds the warehouse's lock in a run (one writer), so a run of

@@ -1,7 +1,8 @@
 """Statements of reasons as the DSA Transparency Database API takes them, validated against the project's schema.
 
 A row of ``marts.dsa_statements_of_reasons`` becomes one API statement: the
-mart's own columns (``action_type``, ``policy``) are left out, nulls are
+mart's own columns (``action_type``, ``policy`` and the ``_``-prefixed
+lineage columns) are left out, nulls are
 left out, the single-valued list fields are one-element arrays, dates are
 ``YYYY-MM-DD`` and ``territorial_scope`` is the EU's 27 member states (the
 marketplace restricts a user everywhere it operates). Every statement is
@@ -37,7 +38,7 @@ def statement_of(row: Mapping[str, Any]) -> dict[str, Any]:
     """The API statement of one mart row (column names in lower case)."""
     statement: dict[str, Any] = {}
     for name, value in row.items():
-        if name in MART_ONLY_COLUMNS or value is None:
+        if name in MART_ONLY_COLUMNS or name.startswith("_") or value is None:
             continue
         if isinstance(value, dt.datetime):
             value = value.date()

@@ -38,24 +38,6 @@
 
 
 {#-
-    A fingerprint of the risk_tier_rules seed (every column of every row):
-    the rows of the dim carry it, so a changed rule recomputes every user.
--#}
-{% macro risk_rules_fingerprint() -%}
-    (
-        select {{ dbt.hash(dbt.listagg(
-            "rule_name || '|' || coalesce(feature, '') || '|' || coalesce(cast(elevated_at as varchar), '') || '|'"
-            ~ " || coalesce(cast(high_at as varchar), '') || '|' || coalesce(min_sample_feature, '') || '|'"
-            ~ " || coalesce(cast(min_sample as varchar), '')",
-            "';'",
-            'order by rule_name',
-        )) }} as rules_fingerprint
-        from {{ ref('risk_tier_rules') }}
-    )
-{%- endmacro %}
-
-
-{#-
     The refresh of the current run, from the target as it is before the run:
     none when every user is recomputed (see the header), else a dict
     {previous_day: P, as_of_day: D} of datetime.date. Called by the model and
@@ -102,7 +84,7 @@
                 when run_as_of.as_of_day < built.previous_day then 'as-of day moved back'
                 when (select sum(versions) from late_loads) > 0 then 'late or re-delivered export'
                 when built.fingerprints <> 1
-                    or built.rules_fingerprint <> {{ risk_rules_fingerprint() }} then 'risk_tier_rules changed'
+                    or built.rules_fingerprint <> {{ relation_fingerprint(ref('risk_tier_rules')) }} then 'risk_tier_rules changed'
             end as recompute_all_because
         from built
         cross join {{ ref('int_run_as_of') }} as run_as_of

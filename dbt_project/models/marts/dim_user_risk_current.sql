@@ -144,7 +144,7 @@ final as (
         user_tiers.risk_reasons,
         -- watermark and rules fingerprint of this build (see the header)
         (select max(input_loads.loaded_at) as loaded_through from input_loads) as _inputs_loaded_at,
-        {{ risk_rules_fingerprint() }} as _risk_rules_fingerprint
+        {{ relation_fingerprint(ref('risk_tier_rules')) }} as _risk_rules_fingerprint
     from user_risk_features as features
     left join user_tiers
         on features.user_id = user_tiers.user_id

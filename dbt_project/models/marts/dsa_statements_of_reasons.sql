@@ -10,6 +10,21 @@
 -- proactive-agent detection are own initiative (SOURCE_VOLUNTARY).
 -- automated_decision: decided_by automated is fully automated; an agent's
 -- decision on an automated detection is partially automated; else not.
+--
+-- Incremental (delete+insert on puid; macros/metrics/dsa_refresh.sql): a
+-- run recomputes the actions, and the users' actions, loaded since its
+-- watermark; a changed mapping seed recomputes every action. Same rows as a
+-- full rebuild (tests/test_dsa_incremental.py).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='puid',
+    on_schema_change='append_new_columns',
+    pre_hook="{{ dsa_statements_clear_recomputed() }}",
+) }}
+
+{%- set watermark = dsa_statements_watermark() %}
 
 with
 
@@ -29,6 +44,22 @@ action_restrictions as (
     select * from {{ ref('dsa_action_restrictions') }}
 ),
 
+-- the latest load time of the inputs: the watermark this build leaves
+input_loads as (
+    select max(_loaded_at) as loaded_at from enforcement_actions
+    union all
+    select max(_loaded_at) as loaded_at from users
+),
+
+-- the actions whose statements this run recomputes (see the header)
+recomputed_actions as (
+    {%- if watermark is not none %}
+    {{ dsa_changed_actions(watermark) | indent(4) }}
+    {%- else %}
+    select enforcement_actions.action_id from enforcement_actions
+    {%- endif %}
+),
+
 restricting as (
     select
         enforcement_actions.action_id,
@@ -46,6 +77,8 @@ restricting as (
         action_restrictions.restriction_days,
         action_restrictions.end_date_field
     from enforcement_actions
+    inner join recomputed_actions
+        on enforcement_actions.action_id = recomputed_actions.action_id
     inner join action_restrictions
         on enforcement_actions.action_type = action_restrictions.action_type
     where
@@ -112,7 +145,10 @@ final as (
         || '.' as decision_facts,
         {{ dsa_source_type('restricting.detection_source') }} as source_type,
         case when restricting.detection_source = 'automated' then 'Yes' else 'No' end as automated_detection,
-        {{ dsa_automated_decision('restricting.detection_source', 'restricting.decided_by') }} as automated_decision
+        {{ dsa_automated_decision('restricting.detection_source', 'restricting.decided_by') }} as automated_decision,
+        -- watermark and mappings fingerprint of this build (see the header)
+        (select max(input_loads.loaded_at) as loaded_through from input_loads) as _inputs_loaded_at,
+        {{ dsa_mappings_fingerprint() }} as _mappings_fingerprint
     from restricting
     left join policy_categories
         on restricting.policy = policy_categories.policy
