@@ -80,6 +80,14 @@ def _build_sample_warehouse(root: Path) -> SampleWarehouse:
     return SampleWarehouse(warehouse, home, first, table_counts(warehouse, COUNTED_SCHEMAS))
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-screenshot",
+        action="store_true",
+        help="write the sample scorecard's screenshot to docs/images/scorecard.png (the README's picture)",
+    )
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The modules marked ``slow`` (dbt or the whole pipeline) first, each module's tests kept together.
 

@@ -147,3 +147,30 @@ def test_the_first_run_finds_the_planted_shift(sample_warehouse):
     assert ranked[("team", 1)] == "general_support"
     items = {value: moved for dim, value, _, moved in drivers if dim == "rubric_item"}
     assert min(items, key=lambda item: items[item]) == "resolution_correct"
+
+
+def test_the_run_writes_the_scorecard_and_trustqa_shifts_tells_the_planted_shift(sample_warehouse):
+    """What `make run` leaves for people who never open SQL: the week's scorecard beside the published copy
+    (named in the run's summary) and `trustqa shifts` saying, in words, the planted drop and its drivers."""
+    import io
+    import json
+    import re
+
+    from dagster_project.insights.shifts_command import run_shifts
+    from dagster_project.settings import Settings
+
+    (planted,) = json.loads((SEEDS / "planted_shifts.json").read_text())
+    (week,) = planted["weeks"]
+    folder = sample_warehouse.path.parent
+    latest = folder / "scorecard" / "latest.html"
+    assert f"weekly scorecard (for stakeholders): {latest}" in sample_warehouse.first_run.stdout
+    assert f'<meta name="trustqa-week" content="{week}">' in latest.read_text(encoding="utf-8")
+    assert (folder / "scorecard" / f"{week}.html").exists()
+
+    out, err = io.StringIO(), io.StringIO()
+    config = Settings.from_env({"TRUSTQA_DUCKDB_PATH": str(sample_warehouse.path)})
+    assert run_shifts(config, None, folder / "trustqa_marts.duckdb", out, err) == 0, err.getvalue()
+    (said,) = [p for p in out.getvalue().split("\n\n") if p.startswith(f"QA score, category {planted['category']}: ")]
+    assert "getting worse (rate)" in said and "Rubric item that moved: resolution_correct" in said
+    named_agents = set(re.findall(r"\bag_\d{4}\b", said))
+    assert named_agents and named_agents <= set(planted["agents"])  # the drivers named are planted agents

@@ -9,6 +9,7 @@ nothing. Every subprocess has a timeout: no test can hang.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -289,3 +290,62 @@ def test_sigterm_during_dbt_stops_the_run_cleanly(tiny_exports: Path, tmp_path: 
     # nothing left STARTED: the next run needs no recovery
     listed = trustqa("runs", home=home, timeout=REFUSAL_TIMEOUT)
     assert listed.stdout.strip() == f"no unfinished run in {home}"
+
+
+def read_line_containing(stream, text: str, timeout: float) -> str:
+    """The first line of ``stream`` holding ``text``, read within ``timeout`` seconds (a test never hangs)."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([stream], [], [], left)
+        if not ready:
+            break
+        line = stream.readline()
+        if not line:
+            raise AssertionError(f"the output ended before a line with {text!r}")
+        if text in line:
+            return line
+    raise AssertionError(f"no line with {text!r} within {timeout} s")
+
+
+def test_a_run_waiting_for_the_pool_says_for_what_and_stops_on_sigterm(tiny_exports: Path, tmp_path: Path) -> None:
+    """Another warehouse's live run holds the pool of a shared DAGSTER_HOME: the new run names it, then
+    SIGTERM ends the wait (exit 130), and the holder is left alone."""
+    import dagster as dg
+
+    from dagster_project.defs.resources import WAREHOUSE_POOL
+    from dagster_project.instance import dagster_instance
+    from dagster_project.settings import Settings
+    from tests.test_run_recovery import add_run, claim_slot, on_this_host
+
+    home, other = tmp_path / "home", tmp_path / "other" / "o.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    instance = dagster_instance(Settings.from_env({"DAGSTER_HOME": str(home)}))
+    add_run(instance, "holder_run", on_this_host(holder.pid, **{"trustqa/warehouse": str(other)}))
+    claim_slot(instance, "holder_run")
+    environment = {**os.environ, "DAGSTER_HOME": str(home)}
+    environment.pop("TRUSTQA_EXPORTS_DIR", None)
+    waiting = subprocess.Popen(
+        [TRUSTQA, *materialize_args(tiny_exports, tmp_path / "w" / "t.duckdb")],
+        env=environment,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        said = read_line_containing(waiting.stdout, "waiting for the", REFUSAL_TIMEOUT)
+        waiting.send_signal(signal.SIGTERM)
+        _, stderr = waiting.communicate(timeout=REFUSAL_TIMEOUT)
+    finally:
+        os.killpg(waiting.pid, signal.SIGKILL) if waiting.poll() is None else None
+        holder.kill()
+        holder.wait()
+    assert said.strip() == (
+        f"trustqa materialize: waiting for the {WAREHOUSE_POOL} pool, held by run holder_run "
+        f"(STARTED, writing {other}); Ctrl-C stops"
+    )
+    assert waiting.returncode == 130, stderr
+    assert "trustqa materialize: interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert instance.get_run_by_id("holder_run").status == dg.DagsterRunStatus.STARTED  # its process lived

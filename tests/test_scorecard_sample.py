@@ -2,9 +2,11 @@
 
 Built with ``trustqa report``'s function from a copy of the sample's
 published marts (the session's ``sample_warehouse``), opened in headless
-Chromium with the network closed. The full-page screenshot is written to
-``docs/images/scorecard.png``, the picture the README shows; the sample is
-deterministic, so it changes only when the page or the sample does.
+Chromium with the network closed. The full-page screenshot goes to the
+test's temporary folder; with ``--update-screenshot`` it replaces
+``docs/images/scorecard.png``, the picture the README shows (a test run never
+changes a tracked file unless asked). The sample is deterministic, so the
+picture changes only when the page or the sample does.
 """
 
 from __future__ import annotations
@@ -47,11 +49,12 @@ def check_sample_page(page_path: Path) -> None:
     assert "Actions taken in the week of 5 Oct 2026, the latest cohort with 30 days" in text
 
 
-def test_the_sample_scorecard_reads_and_draws_offline(sample_warehouse, tmp_path) -> None:
+def test_the_sample_scorecard_reads_and_draws_offline(sample_warehouse, tmp_path, request) -> None:
     published = sample_warehouse.path.parent / "trustqa_marts.duckdb"
     assert published.exists(), sample_warehouse.first_run.stdout[-2000:] + sample_warehouse.first_run.stderr[-2000:]
     page_path = sample_scorecard(published, tmp_path)
     check_sample_page(page_path)
-    seen = open_in_chromium(page_path, README_SCREENSHOT)
+    update = request.config.getoption("--update-screenshot")
+    seen = open_in_chromium(page_path, README_SCREENSHOT if update else tmp_path / "scorecard.png")
     assert_drawn_offline(seen)
     assert seen["not_final_labels"] == 1
