@@ -25,12 +25,17 @@ def load_metadata(result: LoadResult) -> dict[str, dg.MetadataValue]:
     return {
         "export_days": dg.MetadataValue.text(f"{result.days[0]} .. {result.days[-1]}" if result.days else "none"),
         "files_loaded": dg.MetadataValue.int(len(result.files)),
+        "files_unchanged": dg.MetadataValue.int(len(result.unchanged)),
         "rows_loaded": dg.MetadataValue.int(result.loaded),
         "rows_quarantined": dg.MetadataValue.int(sum(quarantined.values())),
         "quarantined_by_rule": dg.MetadataValue.json(dict(sorted(quarantined.items()))),
         "files": dg.MetadataValue.md(
-            "| file | loaded | quarantined |\n|---|---|---|\n"
-            + "\n".join(f"| {f.source_file} | {f.loaded} | {sum(f.quarantined.values())} |" for f in result.files)
+            "| file | loaded | quarantined | load |\n|---|---|---|---|\n"
+            + "\n".join(
+                f"| {f.source_file} | {f.loaded} | {sum(f.quarantined.values())} | "
+                f"{'this run' if f.kept_from is None else f'unchanged, kept from {f.kept_from:%Y-%m-%d %H:%M:%S}'} |"
+                for f in result.files
+            )
         ),
     }
 
@@ -82,7 +87,8 @@ def build_raw_asset(table: Table) -> dg.AssetsDefinition:
             result = load_days(con, table, warehouse.exports_path, days, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         context.log.info(
             f"{table.name}: {result.loaded} rows loaded, {sum(result.quarantined.values())} quarantined "
-            f"from {len(result.files)} files for {len(days)} day(s)"
+            f"from {len(result.files)} files for {len(days)} day(s), "
+            f"{len(result.unchanged)} file(s) unchanged since their last load (kept, not reloaded)"
         )
         return dg.MaterializeResult(metadata=load_metadata(result))
 

@@ -45,6 +45,7 @@ class FileResult:
     loaded: int = 0
     quarantined: Counter = field(default_factory=Counter)  # rule -> rows
     data_records: int = 0  # records the reader found in the file (a whole-file fault: its data lines)
+    kept_from: dt.datetime | None = None  # an unchanged day's file, kept as loaded then (unchanged_days.py)
 
 
 @dataclass(frozen=True)

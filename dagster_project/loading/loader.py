@@ -73,10 +73,17 @@ from dagster_project.loading.judged_path import (
     judged_results,
     quarantine_whole_file,
 )
-from dagster_project.loading.load_audit import AUDIT_DDL, forget_files_of_no_day, forget_loads, record_loads
+from dagster_project.loading.load_audit import (
+    AUDIT_DDL,
+    AuditRow,
+    forget_files_of_no_day,
+    forget_loads,
+    record_loads,
+)
 from dagster_project.loading.physical_lines import scan_file
 from dagster_project.loading.raw_schema import QUARANTINE_SCHEMA, RAW_SCHEMA, create_schemas_sql
 from dagster_project.loading.rules import FILE_DATE_IN_FUTURE, FILE_NAME_NOT_A_DATE, quote_literal, typed_value_sql
+from dagster_project.loading.unchanged_days import contract_sha256, unchanged_days
 
 __all__ = [
     "DEFAULT_BATCH_BYTES",
@@ -114,6 +121,11 @@ class LoadResult:
     @property
     def quarantined(self) -> Counter:
         return sum((f.quarantined for f in self.files), Counter())
+
+    @property
+    def unchanged(self) -> list[FileResult]:
+        """The files of unchanged days, kept as their latest load left them."""
+        return [f for f in self.files if f.kept_from is not None]
 
 
 def _check_readable(path: Path, relative: str) -> None:
@@ -289,7 +301,7 @@ def _replace(
         rest = [c for c in readable if c.file_id not in results]
         results.update(_judge_and_copy(con, table, rest, scratch, loaded_at, batch_bytes))
         con.execute(f"insert into {QUARANTINE_SCHEMA}.{table.name} select * from {scratch.quarantine}")
-        record_loads(con, table.name, _audit_rows(days, checked, results), loaded_at)
+        record_loads(con, table.name, _audit_rows(days, checked, results), loaded_at, contract_sha256(table))
         con.execute("commit")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # a failed rollback must not hide the error (nothing was committed)
@@ -308,8 +320,14 @@ def load_days(
     fast: bool = True,
     fast_batch_bytes: int = DEFAULT_FAST_BATCH_BYTES,
     today: dt.date | None = None,
+    keep_unchanged: bool = True,
 ) -> LoadResult:
     """Replace the rows of ``days`` in ``raw.<table>`` with what the export files hold.
+
+    A day whose file is byte for byte the one of its latest load, under the
+    same contract, is kept as it is (``keep_unchanged``; see
+    :mod:`~dagster_project.loading.unchanged_days`): its rows keep their
+    ``_loaded_at`` and its file's result says ``kept_from``.
 
     Also (re)quarantines the table's files of no day: misnamed files
     (``file_name_not_a_date``) and files dated after ``today``
@@ -323,6 +341,7 @@ def load_days(
     today = today or utc_today()
     loaded_at_sql = f"timestamp '{loaded_at.strftime('%Y-%m-%d %H:%M:%S.%f')}'"
     days = sorted(d for d in days if d <= today)
+    asked = days
     _check_exports_dir(exports_dir)
     for statement in (*create_schemas_sql(table), *AUDIT_DDL):
         con.execute(statement)
@@ -334,13 +353,17 @@ def load_days(
     con.execute(f"create schema {scratch.schema}")
     try:
         con.execute(f"create table {scratch.quarantine} as select * from {QUARANTINE_SCHEMA}.{table.name} limit 0")
-        checked = [_check_file(table, file, file_id, today) for file_id, file in enumerate(files)]
-        results: dict[int, FileResult] = {}
+        every_file = [_check_file(table, file, file_id, today) for file_id, file in enumerate(files)]
+        contract = contract_sha256(table)
+        kept = unchanged_days(con, table, days, every_file, contract) if keep_unchanged else {}
+        checked = [c for c in every_file if c.day not in kept]
+        results: dict[int, FileResult] = {c.file_id: r for c in every_file if (r := kept.get(c.day)) is not None}
         for c in checked:
             if c.fault is not None:
                 results[c.file_id] = quarantine_whole_file(con, table, c, scratch, loaded_at_sql)
             elif c.empty:
                 results[c.file_id] = FileResult(c.file.relative_path)
+        days = [d for d in days if d not in kept]
         try:
             results = _replace(
                 con,
@@ -363,22 +386,22 @@ def load_days(
             con.execute(f"drop schema if exists {scratch.schema} cascade")
         raise
     con.execute(f"drop schema if exists {scratch.schema} cascade")
-    return LoadResult(table.name, days, [results[c.file_id] for c in checked])
+    return LoadResult(table.name, asked, [results[c.file_id] for c in every_file])
 
 
-def _audit_rows(
-    days: list[dt.date], checked: Sequence[CheckedFile], results: dict[int, FileResult]
-) -> list[tuple[dt.date | None, str | None, int, int, int]]:
-    by_day = {c.day: results[c.file_id] for c in checked if c.day is not None}
-    rows = [_audit_row(day, by_day.get(day)) for day in days]
-    rows += [_audit_row(None, results[c.file_id]) for c in checked if c.day is None]
+def _audit_rows(days: list[dt.date], checked: Sequence[CheckedFile], results: dict[int, FileResult]) -> list[AuditRow]:
+    by_day = {c.day: c for c in checked if c.day is not None}
+    rows = [_audit_row(day, by_day.get(day), results) for day in days]
+    rows += [_audit_row(None, c, results) for c in checked if c.day is None]
     return rows
 
 
-def _audit_row(day: dt.date | None, file: FileResult | None) -> tuple[dt.date | None, str | None, int, int, int]:
-    if file is None:
-        return (day, None, 0, 0, 0)
-    return (day, file.source_file, file.data_records, file.loaded, sum(file.quarantined.values()))
+def _audit_row(day: dt.date | None, checked: CheckedFile | None, results: dict[int, FileResult]) -> AuditRow:
+    if checked is None:
+        return AuditRow(day, None, 0, 0, 0, None)
+    file = results[checked.file_id]
+    sha = None if checked.shape is None else checked.shape.sha256
+    return AuditRow(day, file.source_file, file.data_records, file.loaded, sum(file.quarantined.values()), sha)
 
 
 def connect(duckdb_path: Path) -> duckdb.DuckDBPyConnection:

@@ -29,6 +29,7 @@ class FileShape:
     utf8: bool
     lines: int  # physical lines as ``_lines`` numbers them (the text after the last newline counts)
     cut_line: int | None  # the last line when it has content but no terminator
+    sha256: str  # of the file's bytes: tells an unchanged re-delivery from a new one (loader.py)
 
     @property
     def data_lines(self) -> int:
@@ -37,13 +38,16 @@ class FileShape:
 
 
 def scan_file(path: Path) -> FileShape:
-    """Decode the whole file as UTF-8 and count its lines in one pass (streamed, constant memory)."""
+    """Decode the whole file as UTF-8, count its lines and hash its bytes in one pass (streamed, constant memory)."""
     import codecs
+    import hashlib
 
     decoder = codecs.getincrementaldecoder("utf-8")()
+    digest = hashlib.sha256()
     utf8, newlines, tail = True, 0, b""
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
+            digest.update(chunk)
             newlines += chunk.count(b"\n")
             last = chunk.rfind(b"\n")
             tail = chunk[last + 1 :] if last >= 0 else tail + chunk
@@ -58,7 +62,7 @@ def scan_file(path: Path) -> FileShape:
         except UnicodeDecodeError:
             utf8 = False
     has_content = tail.decode("utf-8", errors="replace").strip(" \t\r") != ""
-    return FileShape(utf8, newlines + 1, newlines + 1 if has_content else None)
+    return FileShape(utf8, newlines + 1, newlines + 1 if has_content else None, digest.hexdigest())
 
 
 def load_lines(con: duckdb.DuckDBPyConnection, contents: Sequence[tuple[int, str | bytes]]) -> None:

@@ -167,7 +167,8 @@ def push_days(
     loads: list[LoadResult] = []
     with contextlib.closing(connect_duckdb(scratch_duckdb)) as duck, contextlib.closing(connect(settings)) as snow:
         for table in tables:
-            loads.append(load_days(duck, table, exports_dir, days, loaded_at))
+            # every day reloaded: the push below replaces the days in Snowflake with this load's rows
+            loads.append(load_days(duck, table, exports_dir, days, loaded_at, keep_unchanged=False))
         cursor = snow.cursor()
         _run(cursor, settings.database, f"create database if not exists {settings.database}")
         _run(cursor, settings.database, f"use database {settings.database}")
