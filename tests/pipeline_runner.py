@@ -29,13 +29,16 @@ def load_exports(
     days: Iterable[dt.date] | None = None,
     loaded_at: dt.datetime = LOADED_AT,
     tables: Iterable[str] | None = None,
+    keep_unchanged: bool = True,
 ) -> None:
-    """Load export days (default: every day in the folder) of every table (or ``tables``) with the real loader."""
+    """Load export days (default: every day in the folder) of every table (or ``tables``) with the real loader.
+
+    ``keep_unchanged=False`` reloads days whose files did not change (a re-delivery of the same bytes)."""
     chosen_days = sorted(days) if days is not None else export_days(exports_dir)
     chosen_tables = [t for t in TABLES if tables is None or t.name in set(tables)]
     with connect(db_path) as con:
         for table in chosen_tables:
-            load_days(con, table, exports_dir, chosen_days, loaded_at)
+            load_days(con, table, exports_dir, chosen_days, loaded_at, keep_unchanged=keep_unchanged)
 
 
 def write_rows_as_exports(exports_dir: Path, rows_by_table: Mapping[str, Iterable[Mapping[str, Any]]]) -> Path:

@@ -375,3 +375,17 @@ def test_the_nightly_job_runs_on_snowflake_with_every_gate(orchestrated_run) -> 
 
 def test_the_nightly_job_on_snowflake_gives_the_duckdb_marts(orchestrated_run, sample_warehouse) -> None:
     assert_marts_equal_duckdb(orchestrated_run[1], sample_warehouse)
+
+
+def test_the_nightly_job_on_snowflake_writes_the_scorecard_from_snowflake(orchestrated_run) -> None:
+    """The scorecard asset read the marts on Snowflake (no DuckDB copy of the marts exists in this run) and
+    says what the DuckDB run's page says: the sample's latest week and its planted drop."""
+    from tests.test_scorecard_sample import check_sample_page
+
+    completed, _ = orchestrated_run
+    (named,) = [
+        line for line in completed.stdout.splitlines() if line.startswith("weekly scorecard (for stakeholders): ")
+    ]
+    page = Path(named.split(": ", 1)[1])
+    assert not (page.parent.parent / "trustqa_marts.duckdb").exists()
+    check_sample_page(page)
