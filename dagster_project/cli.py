@@ -185,9 +185,9 @@ def _print_summary(config, outcome) -> None:
                 f"published marts (for analysts): {config.published_path}, {fresh} "
                 f"(at {info[0]:%Y-%m-%d %H:%M:%S} UTC, data as of {info[2]})"
             )
-        latest_page = scorecard_dir(config.published_path) / "latest.html"
-        if latest_page.exists():
-            print(f"weekly scorecard (for stakeholders): {latest_page}")
+    latest_page = scorecard_dir(config.published_path) / "latest.html"  # on both targets
+    if latest_page.exists():
+        print(f"weekly scorecard (for stakeholders): {latest_page}")
     counts = table_counts(config.duckdb_path)
     # on Snowflake the local file is the loader's scratch: it holds what was quarantined, not the marts
     for schema in ("marts", "quarantine") if config.target == "duckdb" else ("quarantine",):
