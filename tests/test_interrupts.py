@@ -44,7 +44,9 @@ def test_sigterm_raises_keyboard_interrupt(sigint: str) -> None:
 
 
 def test_outside_the_block_sigterm_ends_the_process_as_before() -> None:
+    """The handler before the block comes back after it (the default here: a test worker may have its own)."""
     code = "import signal, time\nfrom dagster_project.runs.interrupts import sigterm_as_interrupt\n"
+    code += "signal.signal(signal.SIGTERM, signal.SIG_DFL)\n"
     code += "with sigterm_as_interrupt():\n    pass\nprint('ready', flush=True)\ntime.sleep(60)\n"
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
