@@ -265,19 +265,24 @@ def test_a_folder_that_cannot_be_written_is_refused(tmp_path: Path, monkeypatch:
         ensure_warehouse_folder(folder / "t.duckdb")
 
 
-def test_sigterm_during_dbt_stops_the_run_cleanly(tiny_exports: Path, tmp_path: Path) -> None:
-    warehouse, home = tmp_path / "w" / "t.duckdb", tmp_path / "home"
+def start_materialize(exports: Path, warehouse: Path, home: Path) -> subprocess.Popen:
+    """`trustqa materialize` started in its own session (the test can stop its whole group), output as text pipes."""
     environment = {**os.environ, "DAGSTER_HOME": str(home)}
     environment.pop("TRUSTQA_EXPORTS_DIR", None)
-    run = subprocess.Popen(
-        [TRUSTQA, *materialize_args(tiny_exports, warehouse)],
+    return subprocess.Popen(
+        [TRUSTQA, *materialize_args(exports, warehouse)],
         env=environment,
-        cwd=tmp_path,
+        cwd=home.parent,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
     )
+
+
+def test_sigterm_during_dbt_stops_the_run_cleanly(tiny_exports: Path, tmp_path: Path) -> None:
+    warehouse, home = tmp_path / "w" / "t.duckdb", tmp_path / "home"
+    run = start_materialize(tiny_exports, warehouse, home)
     try:
         dbt = wait_for_dbt(run)
         run.send_signal(signal.SIGTERM)
@@ -322,17 +327,7 @@ def test_a_run_waiting_for_the_pool_says_for_what_and_stops_on_sigterm(tiny_expo
     instance = dagster_instance(Settings.from_env({"DAGSTER_HOME": str(home)}))
     add_run(instance, "holder_run", on_this_host(holder.pid, **{"trustqa/warehouse": str(other)}))
     claim_slot(instance, "holder_run")
-    environment = {**os.environ, "DAGSTER_HOME": str(home)}
-    environment.pop("TRUSTQA_EXPORTS_DIR", None)
-    waiting = subprocess.Popen(
-        [TRUSTQA, *materialize_args(tiny_exports, tmp_path / "w" / "t.duckdb")],
-        env=environment,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    waiting = start_materialize(tiny_exports, tmp_path / "w" / "t.duckdb", home)
     try:
         said = read_line_containing(waiting.stdout, "waiting for the", REFUSAL_TIMEOUT)
         waiting.send_signal(signal.SIGTERM)
