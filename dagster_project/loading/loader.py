@@ -265,6 +265,7 @@ def _replace(
     loaded_at: str,
     batch_bytes: int,
     fast_batch_bytes: int | None,
+    contract: str,
 ) -> dict[int, FileResult]:
     """In one transaction: delete the days' rows (and the records of the files of no day), load the readable
     files, write the audit.
@@ -273,7 +274,7 @@ def _replace(
     days are loaded: one whose date has come (or that is gone) loses its
     record here, and is loaded by a run of its day.
 
-    ``fast_batch_bytes`` None: every file on the general path."""
+    ``fast_batch_bytes`` None: every file on the general path. ``contract``: the digest the audit rows record."""
     quarantine = f"{QUARANTINE_SCHEMA}.{table.name}"
     day_list = ", ".join(f"date '{d}'" for d in days) or "null"
     misnamed = [c.file for c in checked if c.file.export_date is None]
@@ -301,7 +302,7 @@ def _replace(
         rest = [c for c in readable if c.file_id not in results]
         results.update(_judge_and_copy(con, table, rest, scratch, loaded_at, batch_bytes))
         con.execute(f"insert into {QUARANTINE_SCHEMA}.{table.name} select * from {scratch.quarantine}")
-        record_loads(con, table.name, _audit_rows(days, checked, results), loaded_at, contract_sha256(table))
+        record_loads(con, table.name, _audit_rows(days, checked, results), loaded_at, contract)
         con.execute("commit")
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # a failed rollback must not hide the error (nothing was committed)
@@ -375,12 +376,13 @@ def load_days(
                 loaded_at_sql,
                 batch_bytes,
                 fast_batch_bytes if fast else None,
+                contract,
             )
         except duckdb.Error:
             if not fast:
                 raise
             # the fast read failed as a whole (rolled back): the general path names the file or loads it
-            results = _replace(con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, None)
+            results = _replace(con, table, days, checked, results, scratch, loaded_at_sql, batch_bytes, None, contract)
     except BaseException:
         with contextlib.suppress(duckdb.Error):  # dropping the scratch schema must not hide the error
             con.execute(f"drop schema if exists {scratch.schema} cascade")

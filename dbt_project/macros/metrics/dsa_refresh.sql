@@ -26,11 +26,7 @@
     and by its pre-hook, both before the target changes, so both agree.
 -#}
 {% macro dsa_statements_watermark() -%}
-    {%- if not execute or not is_incremental() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if '_inputs_loaded_at' not in columns or '_mappings_fingerprint' not in columns -%}
+    {%- if not incremental_with_columns(['_inputs_loaded_at', '_mappings_fingerprint']) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set watermark_query -%}

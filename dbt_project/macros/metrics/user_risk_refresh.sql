@@ -44,11 +44,7 @@
     by its pre-hook, both before the target changes, so both agree.
 -#}
 {% macro user_risk_refresh_plan() -%}
-    {%- if not execute or not is_incremental() -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
-    {%- if '_inputs_loaded_at' not in columns or '_risk_rules_fingerprint' not in columns -%}
+    {%- if not incremental_with_columns(['_inputs_loaded_at', '_risk_rules_fingerprint']) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set plan_query -%}

@@ -43,9 +43,7 @@
     on_schema_change='append_new_columns',
 ) }}
 
-{%- set watermarked = is_incremental() and '_inputs_loaded_at' in (
-    adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list
-) %}
+{%- set watermarked = incremental_with_columns(['_inputs_loaded_at']) %}
 
 with
 
