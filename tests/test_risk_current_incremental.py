@@ -13,7 +13,8 @@ with the real loader and dbt, and after every step compares the table with a
 4. the 11-02 orders file re-delivered (a late correction to an old day):
    every user recomputed;
 5. a threshold of the seed risk_tier_rules changed: every user recomputed;
-6. the same run again with nothing new: nothing recomputed.
+6. the same run again with nothing new: nothing recomputed, the histories
+   not searched.
 """
 
 from __future__ import annotations
@@ -167,3 +168,6 @@ def test_a_late_file_or_a_changed_rule_recomputes_every_user(walk: Walk, step: s
 def test_a_rerun_with_nothing_new_recomputes_no_user(walk: Walk) -> None:
     assert walk.steps[STEPS[5]].table == walk.steps[STEPS[4]].table
     assert "every user recomputed" not in walk.steps[STEPS[5]].log
+    # the same as-of day with nothing loaded since: no search of the histories, every row kept
+    assert "nothing new since its last build, every row kept" in walk.steps[STEPS[5]].log
+    assert "nothing new since its last build" not in walk.steps[STEPS[1]].log

@@ -26,6 +26,10 @@
     after the table's watermark (a late or re-delivered file), when the
     risk_tier_rules seed changed (its fingerprint differs from the one the
     rows carry) or when D is before P. `dbt build --full-refresh` rebuilds.
+
+    A run of the same as-of day with no input version loaded after the
+    table's watermark (a nightly run again with nothing new) can change no
+    user: it keeps every row without searching the histories.
 -#}
 
 {#- The history models the features read (each has export_date and _loaded_at). -#}
@@ -40,8 +44,10 @@
 {#-
     The refresh of the current run, from the target as it is before the run:
     none when every user is recomputed (see the header), else a dict
-    {previous_day: P, as_of_day: D} of datetime.date. Called by the model and
-    by its pre-hook, both before the target changes, so both agree.
+    {previous_day: P, as_of_day: D, nothing_new: bool} (P and D
+    datetime.date; nothing_new: D = P and no input version was loaded after
+    the watermark). Called by the model and by its pre-hook, both before the
+    target changes, so both agree.
 -#}
 {% macro user_risk_refresh_plan() -%}
     {%- if not incremental_with_columns(['_inputs_loaded_at', '_risk_rules_fingerprint']) -%}
@@ -59,13 +65,14 @@
             from {{ this }}
         ),
 
-        late_loads as (
+        -- versions loaded after the watermark, and those of them for a day <= P
+        new_loads as (
             {%- for input_name in user_risk_inputs() %}
-            select count(*) as versions
+            select
+                count(*) as versions,
+                count(case when export_date <= (select previous_day from built) then 1 end) as late_versions
             from {{ ref(input_name) }}
-            where
-                _loaded_at > (select loaded_through from built)
-                and export_date <= (select previous_day from built)
+            where _loaded_at > (select loaded_through from built)
             {%- if not loop.last %}
             union all
             {%- endif %}
@@ -78,10 +85,12 @@
             case
                 when built.previous_day is null or built.loaded_through is null then 'no watermark'
                 when run_as_of.as_of_day < built.previous_day then 'as-of day moved back'
-                when (select sum(versions) from late_loads) > 0 then 'late or re-delivered export'
+                when (select sum(late_versions) from new_loads) > 0 then 'late or re-delivered export'
                 when built.fingerprints <> 1
                     or built.rules_fingerprint <> {{ relation_fingerprint(ref('risk_tier_rules')) }} then 'risk_tier_rules changed'
-            end as recompute_all_because
+            end as recompute_all_because,
+            run_as_of.as_of_day = built.previous_day
+            and (select sum(versions) from new_loads) = 0 as nothing_new
         from built
         cross join {{ ref('int_run_as_of') }} as run_as_of
     {%- endset -%}
@@ -90,9 +99,13 @@
         {{ log(this ~ ": every user recomputed (" ~ row[2] ~ ")", info=True) }}
         {{ return(none) }}
     {%- endif -%}
+    {%- if row[3] -%}
+        {{ log(this ~ ": nothing new since its last build, every row kept", info=True) }}
+    {%- endif -%}
     {{ return({
         'previous_day': modules.datetime.date.fromisoformat(row[0]),
         'as_of_day': modules.datetime.date.fromisoformat(row[1]),
+        'nothing_new': row[3],
     }) }}
 {%- endmacro %}
 

@@ -13,9 +13,10 @@
 -- was reversed, an age threshold of a rule was crossed); the other rows move
 -- to the new as-of day, their account_age_days with it. A late or
 -- re-delivered export, a changed risk_tier_rules seed or a table without the
--- watermark recomputes every user. Same rows as a full rebuild
--- (tests/test_risk_current_incremental.py); `dbt build --full-refresh`
--- rebuilds. Not tagged daily_partitioned: it stays in Dagster's table step
+-- watermark recomputes every user; the same as-of day with nothing loaded
+-- since the last build keeps every row without a search. Same rows as a
+-- full rebuild (tests/test_risk_current_incremental.py); `dbt build
+-- --full-refresh` rebuilds. Not tagged daily_partitioned: it stays in Dagster's table step
 -- (current state, no partition window).
 
 {{ config(
@@ -29,6 +30,13 @@
 
 {%- set plan = user_risk_refresh_plan() %}
 
+{% if plan is not none and plan.nothing_new -%}
+-- the same as-of day and nothing loaded since the last build: every row is
+-- kept (no row selected; the table's own columns)
+select *  -- noqa: AM04
+from {{ this }}
+where false
+{%- else -%}
 with
 
 run_as_of as (
@@ -151,3 +159,4 @@ final as (
 )
 
 select * from final
+{%- endif %}
