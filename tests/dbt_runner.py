@@ -16,9 +16,13 @@ to the load time.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -29,7 +33,7 @@ import duckdb
 
 from dagster_project.contract import LOAD_METADATA_COLUMNS, TABLES, table
 from dagster_project.loading.raw_schema import RAW_SCHEMA, create_schemas_sql
-from dagster_project.settings import DBT_PROJECT_DIR, PROJECT_ROOT
+from dagster_project.settings import DBT_PROJECT_DIR
 
 DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
 
@@ -124,8 +128,39 @@ def create_raw_warehouse(db_path: Path, raw_rows: Mapping[str, Iterable[Row]]) -
             )
 
 
+# dbt's saved parse, shared by the test runs of one machine: see _shared_parse.
+SHARED_PARSE_DIR = Path(tempfile.gettempdir()) / f"trustqa-tests-dbt-parse-{os.getuid()}"
+
+
+def _shared_parse(db_path: Path, extra_env: Mapping[str, str]) -> Path:
+    """Where the test runs on a warehouse file of this name, with this extra environment, keep dbt's saved parse.
+
+    dbt reuses a saved parse (``partial_parse.msgpack``) only for the profile
+    it was made with, and the profile holds the DuckDB path. A run therefore
+    gives dbt the file's name, relative to its folder as the working
+    directory, so every throw-away ``w.duckdb`` has the same profile, and a
+    fresh target folder starts from the last saved parse of that name instead
+    of a full parse (about 5 s each). dbt checks the saved parse itself
+    (dbt version, profile, variables, every file's checksum) and parses again
+    whatever differs: a stale or foreign file costs time, never a wrong
+    manifest.
+    """
+    key = json.dumps([db_path.name, sorted(extra_env.items())]).encode()
+    return SHARED_PARSE_DIR / f"{hashlib.sha256(key).hexdigest()[:16]}.msgpack"
+
+
 def run_dbt(args: list[str], work_dir: Path, db_path: Path, extra_env: Mapping[str, str] | None = None) -> str:
-    """Run one dbt command on the project against db_path; return its output."""
+    """Run one dbt command on the project against db_path; return its output.
+
+    dbt runs in db_path's folder with the file's name as its DuckDB path, and
+    a new target folder starts from the shared saved parse (:func:`_shared_parse`).
+    """
+    extra_env = dict(extra_env or {})
+    target = work_dir / "target"
+    saved_parse, shared_parse = target / "partial_parse.msgpack", _shared_parse(db_path, extra_env)
+    if not saved_parse.exists() and shared_parse.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared_parse, saved_parse)
     command = [
         str(DBT_EXECUTABLE),
         *args,
@@ -134,23 +169,29 @@ def run_dbt(args: list[str], work_dir: Path, db_path: Path, extra_env: Mapping[s
         "--profiles-dir",
         str(DBT_PROJECT_DIR),
         "--target-path",
-        str(work_dir / "target"),
+        str(target),
         "--log-path",
         str(work_dir / "logs"),
     ]
     env = {
         **os.environ,
-        "TRUSTQA_DUCKDB_PATH": str(db_path),
+        "TRUSTQA_DUCKDB_PATH": db_path.name,
         "TRUSTQA_TARGET": "duckdb",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        **(extra_env or {}),
+        **extra_env,
     }
+    db_path.parent.mkdir(parents=True, exist_ok=True)
     result = subprocess.run(
-        command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
+        command, cwd=db_path.parent, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     output = result.stdout + result.stderr
     if result.returncode != 0:
         raise DbtFailed(f"{' '.join(args)} failed (exit {result.returncode}):\n{output}")
+    if saved_parse.exists():  # the newest parse of this name, replaced atomically (workers run at once)
+        SHARED_PARSE_DIR.mkdir(exist_ok=True)
+        scratch = shared_parse.with_name(f".{shared_parse.name}.{os.getpid()}")
+        shutil.copyfile(saved_parse, scratch)
+        os.replace(scratch, shared_parse)
     return output
 
 
