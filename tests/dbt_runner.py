@@ -138,7 +138,9 @@ def _shared_parse(db_path: Path, extra_env: Mapping[str, str]) -> Path:
     dbt reuses a saved parse (``partial_parse.msgpack``) only for the profile
     it was made with, and the profile holds the DuckDB path. A run therefore
     gives dbt the file's name, relative to its folder as the working
-    directory, so every throw-away ``w.duckdb`` has the same profile, and a
+    directory (dbt's run, build, test and compile open the file before they
+    move to the project's folder; a file opened there instead fails the
+    run), so every throw-away ``w.duckdb`` has the same profile, and a
     fresh target folder starts from the last saved parse of that name instead
     of a full parse (about 5 s each). dbt checks the saved parse itself
     (dbt version, profile, variables, every file's checksum) and parses again
@@ -185,6 +187,10 @@ def run_dbt(args: list[str], work_dir: Path, db_path: Path, extra_env: Mapping[s
         command, cwd=db_path.parent, env=env, capture_output=True, text=True, timeout=600, check=False
     )
     output = result.stdout + result.stderr
+    stray = DBT_PROJECT_DIR / db_path.name
+    if stray.exists():  # dbt resolved the relative path against the project's folder: say so, loudly
+        stray.unlink()
+        raise DbtFailed(f"{' '.join(args)} opened {stray} instead of {db_path} (a relative DuckDB path)")
     if result.returncode != 0:
         raise DbtFailed(f"{' '.join(args)} failed (exit {result.returncode}):\n{output}")
     if saved_parse.exists():  # the newest parse of this name, replaced atomically (workers run at once)
