@@ -173,20 +173,20 @@
 
     union
 
-    -- a dispute reaches the buyer (chargebacks) and the seller (disputed sold orders) of its order
-    select disputed_users.user_id
+    -- a dispute reaches the buyer (chargebacks) and the seller (disputed sold orders) of every
+    -- version of its order; the disputes are filtered before they meet the orders (a union of
+    -- every order's buyer and seller pairs first took 3.6 s of the 3.7 s search at scale 10)
+    {%- for role in ('buyer_id', 'seller_id') %}
+    select orders.{{ role }}
     from {{ ref('int_disputes_history') }} as disputes
-    inner join (
-        select order_id, buyer_id as user_id from {{ ref('int_orders_history') }}
-        union
-        select order_id, seller_id from {{ ref('int_orders_history') }}
-    ) as disputed_users
-        on disputed_users.order_id = disputes.order_id
+    inner join {{ ref('int_orders_history') }} as orders
+        on disputes.order_id = orders.order_id
     where
         {{ known_changed_after('disputes', p) }}
         or {{ crosses_window('cast(disputes.opened_at as date)', 90, plan) }}
 
     union
+    {%- endfor %}
 
     select reports.reported_user_id
     from {{ ref('int_reports_history') }} as reports
