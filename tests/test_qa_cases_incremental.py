@@ -11,10 +11,15 @@ changes that reach cases through each path of the rule, worked by hand:
   through the order's history;
 * action a2's policy changes fraud -> shill_bidding: ticket t1, related to a2, takes
   the new policy;
-* appeal p2 (of a3) is decided on day 2: its closed_at is set.
+* appeal p2 (of a3) is decided on day 2: its closed_at is set;
+* order o3 of u7, placed after u7's action a5 on day 1, is moved to before
+  it on day 2: a5 takes its category (toys) - a changed event reaches the
+  actions at or after the earliest time of any of its versions.
 
-Ticket t2 (no related action) and u4's action a4 are untouched: the
-incremental run leaves their rows as day 1 wrote them. The incremental
+Ticket t2 (no related action) and u4's action a4 are untouched, although
+day 2 also brings u4 a new order o2: placed after a4, it cannot be a4's
+latest event before it, so a4 is not recomputed. The incremental run leaves
+their rows as day 1 wrote them. The incremental
 warehouse then equals a `--full-refresh` build of the same raw rows on every
 column but the lineage. A warehouse whose int_qa_cases an earlier trustqa
 built as a table (no `_inputs_loaded_at`) is upgraded in place by the next
@@ -105,33 +110,53 @@ RAW = {
             "status": "placed",
             "updated_at": "2026-11-09T10:00:00Z",
             "_export_date": DAY1,
-        }
+        },
+        {
+            "order_id": "o3",
+            "buyer_id": "u7",
+            "seller_id": "u8",
+            "category": "toys",
+            "amount_usd": "12.00",
+            "placed_at": "2026-11-10T18:00:00Z",
+            "status": "placed",
+            "updated_at": "2026-11-10T18:00:00Z",
+            "_export_date": DAY1,
+        },
     ],
     "enforcement_actions": [
         action("a1", "u1", "counterfeit"),
         action("a2", "u2", "fraud"),
         action("a3", "u3", "harassment"),
         action("a4", "u4", "counterfeit"),
+        action("a5", "u7", "fraud"),
     ],
     "appeals": [appeal("p1", "a1", "u1"), appeal("p2", "a3", "u3")],
     "tickets": [ticket(1, "a2"), ticket(2, None)],
 }
 
-# day 2: new versions, each a copy of its day-1 row with some columns replaced
-DAY2_VERSIONS = {
-    "shows": ("show_id = 's1'", "'comics' as category, '2026-11-10T09:00:00Z' as updated_at"),
-    "orders": ("order_id = 'o1'", "'u3' as buyer_id, '2026-11-10T09:00:00Z' as updated_at"),
-    "enforcement_actions": ("action_id = 'a2'", "'shill_bidding' as policy, '2026-11-10T14:00:00Z' as updated_at"),
-    "appeals": (
+# day 2: new versions, each a copy of a day-1 row with some columns replaced (o2: a new order)
+DAY2_VERSIONS = [
+    ("shows", "show_id = 's1'", "'comics' as category, '2026-11-10T09:00:00Z' as updated_at"),
+    ("orders", "order_id = 'o1'", "'u3' as buyer_id, '2026-11-10T09:00:00Z' as updated_at"),
+    (
+        "orders",
+        "order_id = 'o1'",
+        "'o2' as order_id, 'u4' as buyer_id, 'u6' as seller_id, 'comics' as category, "
+        "'2026-11-10T16:00:00Z' as placed_at, '2026-11-10T16:00:00Z' as updated_at",
+    ),
+    ("orders", "order_id = 'o3'", "'2026-11-10T11:00:00Z' as placed_at, '2026-11-10T19:00:00Z' as updated_at"),
+    ("enforcement_actions", "action_id = 'a2'", "'shill_bidding' as policy, '2026-11-10T14:00:00Z' as updated_at"),
+    (
+        "appeals",
         "appeal_id = 'p2'",
         "'2026-11-10T15:00:00Z' as decided_at, 'upheld' as outcome, '2026-11-10T15:00:00Z' as updated_at",
     ),
-}
+]
 
 
 def deliver_day2(db: Path) -> None:
     with duckdb.connect(str(db)) as con:
-        for table, (which, replaced) in DAY2_VERSIONS.items():
+        for table, which, replaced in DAY2_VERSIONS:
             con.execute(
                 f"insert into raw.{table} by name select * replace ({replaced}, date '{DAY2}' as _export_date, "
                 f"'{table}/{DAY2}.csv' as _source_file, timestamp '{LOADED_DAY2}' as _loaded_at) "
@@ -172,6 +197,7 @@ def test_each_change_reaches_its_cases(warehouses) -> None:
         ("enforcement", "a3"): ("electronics", "order", "harassment"),
         ("appeal", "p2"): ("electronics", "order", "harassment"),
         ("enforcement", "a4"): ("other", "none", "counterfeit"),
+        ("enforcement", "a5"): ("toys", "order", "fraud"),
         ("ticket", "1"): ("coins", "ticket", "shill_bidding"),
         ("ticket", "2"): ("coins", "ticket", None),
     }
@@ -189,6 +215,7 @@ def test_only_the_changed_cases_were_rewritten(warehouses) -> None:
         ("enforcement", "a2"),
         ("enforcement", "a3"),
         ("appeal", "p2"),
+        ("enforcement", "a5"),
         ("ticket", "1"),
     }
 
@@ -197,7 +224,7 @@ def test_the_incremental_rows_equal_a_full_rebuild(warehouses) -> None:
     incremental, rebuilt = warehouses
     without_lineage = [{key: row[:-1] for key, row in cases(db).items()} for db in (incremental, rebuilt)]
     assert without_lineage[0] == without_lineage[1]
-    assert len(without_lineage[1]) == 8
+    assert len(without_lineage[1]) == 9
 
 
 def test_a_table_built_before_the_watermark_is_recomputed_in_place(warehouses, tmp_path) -> None:

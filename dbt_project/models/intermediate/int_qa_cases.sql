@@ -24,7 +24,9 @@
 -- * a ticket loaded since, or whose related action was (its policy);
 -- * an action loaded since, or whose acted-on user has a show or order
 --   loaded since (the seller or buyer of any version: a show that changed
---   hands changes the category of both users' actions);
+--   hands changes the category of both users' actions) that happened, in
+--   any of its versions, at or before the action (an event after every
+--   action of its user, such as the new day's orders, changes none);
 -- * an appeal loaded since, or whose action is recomputed.
 -- A recomputed case reads the current state of all its inputs, so the rows
 -- equal a full rebuild (tests/test_qa_cases_incremental.py);
@@ -109,26 +111,63 @@ changed_orders as (
     where orders._loaded_at > (select watermark.loaded_through from watermark)
 ),
 
--- the seller or buyer of any version of a changed show or order
-changed_users as (
-    select shows_history.seller_id as user_id
+-- every version of a changed show or order: its seller or buyer, and when it happened
+changed_event_versions as (
+    select
+        shows_history.show_id as event_id,
+        'show' as event_kind,
+        shows_history.seller_id as user_id,
+        shows_history.started_at as event_at
     from {{ ref('int_shows_history') }} as shows_history
     inner join changed_shows
         on shows_history.show_id = changed_shows.show_id
 
-    union
+    union all
 
-    select orders_history.buyer_id as user_id
+    select
+        orders_history.order_id as event_id,
+        'order' as event_kind,
+        orders_history.buyer_id as user_id,
+        orders_history.placed_at as event_at
     from {{ ref('int_orders_history') }} as orders_history
     inner join changed_orders
         on orders_history.order_id = changed_orders.order_id
 
-    union
+    union all
 
-    select orders_history.seller_id as user_id
+    select
+        orders_history.order_id as event_id,
+        'order' as event_kind,
+        orders_history.seller_id as user_id,
+        orders_history.placed_at as event_at
     from {{ ref('int_orders_history') }} as orders_history
     inner join changed_orders
         on orders_history.order_id = changed_orders.order_id
+),
+
+-- The seller or buyer of any version of a changed show or order, from the
+-- earliest time any version of it happened: an event can be an action's
+-- latest at or before the action only when it happened at or before it, so
+-- only that user's actions from then on can take their category from it.
+changed_event_times as (
+    select
+        event_kind,
+        event_id,
+        min(event_at) as changed_from
+    from changed_event_versions
+    group by event_kind, event_id
+),
+
+changed_users as (
+    select
+        event_users.user_id,
+        min(event_times.changed_from) as changed_from
+    from changed_event_versions as event_users
+    inner join changed_event_times as event_times
+        on
+            event_users.event_kind = event_times.event_kind
+            and event_users.event_id = event_times.event_id
+    group by event_users.user_id
 ),
 
 recomputed_actions as (
@@ -136,7 +175,13 @@ recomputed_actions as (
     from enforcement_actions
     where
         enforcement_actions.action_id in (select changed_actions.action_id from changed_actions)
-        or enforcement_actions.user_id in (select changed_users.user_id from changed_users)
+        or exists (
+            select changed_users.user_id
+            from changed_users
+            where
+                changed_users.user_id = enforcement_actions.user_id
+                and enforcement_actions.created_at >= changed_users.changed_from
+        )
 ),
 
 recomputed_tickets as (
