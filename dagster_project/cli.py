@@ -156,13 +156,19 @@ def _checked_run(config, day_range, verbose: bool):
     for line in recover_dead_runs(instance, held_warehouse=config.duckdb_path).lines():
         notify(line)
     wait_for_pool(instance, WAREHOUSE_POOL, notify)
-    prepare_manifest(config=config)
+    prepare_manifest(config=config, while_parsing=_import_run_modules)
     log_path = config.duckdb_path.parent / "last_run.log"
     print(f"materializing every asset for the export days in {config.exports_dir} ...", flush=True)
     with _run_log(log_path, verbose):
         outcome = run_nightly(config.exports_dir, instance, "DEBUG" if verbose else "WARNING", day_range, config=config)
     print(f"dbt log of this run: {log_path}")
     return outcome
+
+
+def _import_run_modules() -> None:
+    """The run's Dagster definitions (with Great Expectations, seconds of imports), imported while dbt
+    parses the project in its own process: a run on a new warehouse does both at once."""
+    import dagster_project.defs.build  # noqa: F401
 
 
 def _print_summary(config, outcome) -> None:

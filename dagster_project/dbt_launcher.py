@@ -30,7 +30,7 @@ import signal
 import subprocess
 import sys
 import types
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -155,6 +155,33 @@ def popen(
     finally:
         writer.close()  # the fork holds its own copy; reading ends when the fork's copy closes
     return ForkedDbt(process, os.fdopen(read_end, "rb"), args)
+
+
+def run(
+    args: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: str | os.PathLike[str],
+    while_running: Callable[[], object] | None = None,
+) -> subprocess.CompletedProcess:
+    """:func:`subprocess.run` of ``args`` as a fork of the server, output captured as text: standard
+    error is merged into ``stdout`` (``stderr`` is empty), as :func:`popen` gives it.
+
+    ``while_running`` is called once the fork has started, before its output is read: this process's
+    own work (imports, say) meanwhile, on another core than dbt's.
+    """
+    forked = popen(args, env=env, cwd=cwd)
+    try:
+        if while_running is not None:
+            while_running()
+    except BaseException:
+        forked.kill()
+        forked.wait()
+        forked.stdout.close()
+        raise
+    with forked.stdout:
+        output = forked.stdout.read().decode("utf-8", errors="replace")
+    return subprocess.CompletedProcess(list(args), forked.wait(), output, "")
 
 
 def name_process(name: str) -> None:

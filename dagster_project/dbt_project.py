@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from dagster_dbt import DbtProject
@@ -78,19 +78,29 @@ def _profile_payload(target: str, environment: Mapping[str, str]) -> bytes:
 
 
 def run_dbt_quietly(
-    command: list[str], target_path: str | Path, config: Settings | None = None
+    command: list[str],
+    target_path: str | Path,
+    config: Settings | None = None,
+    while_running: Callable[[], object] | None = None,
 ) -> subprocess.CompletedProcess:
     """``dbt <command> --quiet`` on this project with ``config`` (default: the process's settings),
-    artifacts in ``target_path``."""
+    artifacts in ``target_path``; dbt's output (standard error merged) in ``stdout``.
+
+    The command is a fork of the process that has imported dbt
+    (:mod:`dagster_project.dbt_launcher`), which the run's dbt steps use
+    after it: a parse before a run no longer pays dbt's import of its own.
+    ``while_running`` is this process's work meanwhile (:func:`dbt_launcher.run`).
+    """
+    from dagster_project import dbt_launcher
+
     config = config or settings()
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     target = ["--target", config.target, "--target-path", str(target_path)]
-    return subprocess.run(
+    return dbt_launcher.run(
         [dbt_executable(), *command, "--quiet", *project, *target],
-        cwd=DBT_PROJECT_DIR,
         env=dbt_process_environment(config),
-        capture_output=True,
-        text=True,
+        cwd=DBT_PROJECT_DIR,
+        while_running=while_running,
     )
 
 
@@ -152,7 +162,9 @@ def _replace_artifacts(source: Path, destination: Path, fingerprint: str, *, mov
     os.replace(scratch, destination / FINGERPRINT_FILE)
 
 
-def prepare_manifest(force: bool = False, config: Settings | None = None) -> None:
+def prepare_manifest(
+    force: bool = False, config: Settings | None = None, while_parsing: Callable[[], object] | None = None
+) -> None:
     """Parse the dbt project into ``target/manifest.json`` (what the assets are built from).
 
     Several ``trustqa`` processes may start at once (runs on separate
@@ -171,7 +183,9 @@ def prepare_manifest(force: bool = False, config: Settings | None = None) -> Non
     dbt's start-up and parse again; its artifacts are then only published to
     ``target/``. Only the most recently used profiles are kept
     (:func:`prune_parse_caches`). ``config`` (default: the process's
-    settings) is what dbt parses with.
+    settings) is what dbt parses with. ``while_parsing``, when a parse runs,
+    is called while dbt parses in its own process (``trustqa materialize``
+    imports the run's modules meanwhile); it is not called when no parse is needed.
     """
     config = config or settings()
     target_dir = DBT_PROJECT_DIR / "target"
@@ -188,7 +202,7 @@ def prepare_manifest(force: bool = False, config: Settings | None = None) -> Non
                     if saved.exists():  # dbt re-parses only what changed (all, if the profile differs)
                         shutil.copy2(saved, scratch)
                         break
-                completed = run_dbt_quietly(["parse"], target_path=scratch, config=config)
+                completed = run_dbt_quietly(["parse"], target_path=scratch, config=config, while_running=while_parsing)
                 if completed.returncode != 0:
                     raise RuntimeError(f"dbt parse failed:\n{completed.stdout}\n{completed.stderr}")
                 _replace_artifacts(Path(scratch), cache, fingerprint, move=True)

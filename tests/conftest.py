@@ -101,3 +101,40 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
     slow_modules = {module(item) for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: module(item) not in slow_modules)
+
+
+# -- where the suite's time goes: printed at the end of every run (docs/testing.md "Timings") -----------------
+
+_module_spans: dict[str, list[float]] = {}  # module -> [first start, last stop, summed seconds], from the reports
+_module_workers: dict[str, str] = {}  # module -> the xdist worker that ran it
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Every phase (setup, call, teardown) of every test: its module's span and summed time."""
+    module = report.nodeid.split("::", 1)[0]
+    span = _module_spans.setdefault(module, [report.start, report.stop, 0.0])
+    span[0], span[1] = min(span[0], report.start), max(span[1], report.stop)
+    span[2] += report.duration
+    node = getattr(report, "node", None)  # set by pytest-xdist on the controller
+    if node is not None:
+        _module_workers[module] = node.gateway.id
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """The longest modules and each worker's busy time: what decides the suite's wall time."""
+    if not _module_spans or hasattr(config, "workerinput"):  # nothing ran, or a worker (the controller prints)
+        return
+    longest = sorted(_module_spans.items(), key=lambda item: -item[1][2])[:12]
+    first = min(span[0] for span in _module_spans.values())
+    terminalreporter.write_sep("=", "slowest modules (setup, tests and teardown summed; seconds from the start)")
+    for module, (start, stop, seconds) in longest:
+        worker = _module_workers.get(module, "main")
+        terminalreporter.write_line(
+            f"{seconds:8.1f} s  {module}  [{worker}, {start - first:.0f} .. {stop - first:.0f} s]"
+        )
+    busy: dict[str, float] = {}
+    for module, (_, _, seconds) in _module_spans.items():
+        busy[_module_workers.get(module, "main")] = busy.get(_module_workers.get(module, "main"), 0.0) + seconds
+    total = sum(busy.values())
+    per_worker = ", ".join(f"{worker} {seconds:.0f} s" for worker, seconds in sorted(busy.items()))
+    terminalreporter.write_line(f"{total:8.1f} s  of tests in all ({per_worker})")

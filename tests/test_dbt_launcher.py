@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -50,6 +51,36 @@ def test_a_failing_command_returns_dbt_s_exit_code(tmp_path: Path) -> None:
     code, lines, _ = run([dbt_executable(), "no-such-command"], dict(os.environ), tmp_path)
     assert code == 2  # click's usage error, as the dbt executable returns
     assert any("No such command" in line for line in lines)
+
+
+def test_run_captures_a_fork_s_output_and_exit_code_as_subprocess_run_does(tmp_path: Path) -> None:
+    ok = dbt_launcher.run([dbt_executable(), "--version"], env=dict(os.environ), cwd=tmp_path)
+    assert isinstance(ok, subprocess.CompletedProcess) and ok.returncode == 0
+    assert "Core:" in ok.stdout and ok.stderr == ""  # text, standard error merged into stdout
+    failed = dbt_launcher.run([dbt_executable(), "no-such-command"], env=dict(os.environ), cwd=tmp_path)
+    assert failed.returncode == 2 and "No such command" in failed.stdout
+
+
+def test_run_does_the_caller_s_work_while_the_fork_runs_and_stops_the_fork_if_it_fails(tmp_path: Path) -> None:
+    # a whole parse of the project, seconds of work: the caller's work runs while it does
+    parse = [dbt_executable(), "parse", "--no-partial-parse", "--target-path", str(tmp_path / "target")]
+    env = {**os.environ, "DBT_PROFILES_DIR": str(dbt_project.project_dir)}
+    forks: list[int] = []
+
+    def meanwhile() -> None:
+        forks.extend(child.pid for child in multiprocessing.active_children())  # the fork, still running
+
+    done = dbt_launcher.run(parse, env=env, cwd=dbt_project.project_dir, while_running=meanwhile)
+    assert done.returncode == 0, done.stdout
+    assert len(forks) == 1 and (tmp_path / "target" / "manifest.json").exists()
+
+    def fails() -> None:
+        meanwhile()
+        raise RuntimeError("the caller's work failed")
+
+    with pytest.raises(RuntimeError, match="the caller's work failed"):
+        dbt_launcher.run(parse, env=env, cwd=dbt_project.project_dir, while_running=fails)
+    assert len(forks) == 2 and not Path(f"/proc/{forks[1]}").exists()  # the fork was stopped and reaped
 
 
 def test_a_signal_reaches_the_fork_and_shows_in_its_exit_code(tmp_path: Path) -> None:

@@ -85,8 +85,10 @@ def test_two_warehouses_keep_their_own_parse_and_switching_back_parses_nothing(t
     )
     assert project.parse_cache_dir(first) != project.parse_cache_dir(second)
     assert project.parse_cache_dir(first).parent == copy / "target" / project.PARSE_CACHE_DIR
-    project.prepare_manifest(config=first)
-    project.prepare_manifest(config=second)
+    meanwhile: list[str] = []  # what trustqa materialize does while dbt parses: called once per parse
+    project.prepare_manifest(config=first, while_parsing=lambda: meanwhile.append("a"))
+    project.prepare_manifest(config=second, while_parsing=lambda: meanwhile.append("b"))
+    assert meanwhile == ["a", "b"]
     for config in (first, second):
         cache = project.parse_cache_dir(config)
         assert (cache / "partial_parse.msgpack").exists() and (cache / "manifest.json").exists()
@@ -97,7 +99,9 @@ def test_two_warehouses_keep_their_own_parse_and_switching_back_parses_nothing(t
         raise AssertionError("dbt parse ran again")
 
     monkeypatch.setattr(project, "run_dbt_quietly", no_parse)
-    project.prepare_manifest(config=first)  # back to the first warehouse: published from its cache
+    # back to the first warehouse: published from its cache, nothing done "while parsing"
+    project.prepare_manifest(config=first, while_parsing=lambda: meanwhile.append("again"))
+    assert meanwhile == ["a", "b"]
     fingerprint = project.parse_inputs_fingerprint("duckdb", project.dbt_process_environment(first))
     assert (copy / "target" / project.FINGERPRINT_FILE).read_text() == fingerprint
     assert published.read_bytes() == (project.parse_cache_dir(first) / "manifest.json").read_bytes()
