@@ -123,3 +123,15 @@ def test_only_the_most_recently_used_profiles_keep_a_saved_parse(tmp_path) -> No
     removed = prune_parse_caches(tmp_path, keep=20)
     assert sorted(removed) == sorted(profiles[1:4])
     assert all(folder.exists() for folder in [profiles[0], *profiles[4:]])
+
+
+def test_what_a_run_imports_while_dbt_parses_does_not_read_the_manifest() -> None:
+    """``trustqa materialize`` imports Great Expectations while dbt parses; the dbt assets, which read
+    ``target/manifest.json`` when imported, must wait for the parse that publishes it."""
+    probe = (
+        "import sys; from dagster_project import cli; cli._import_run_modules(); "
+        "print('great_expectations' in sys.modules, 'expectations' in sys.modules, "
+        "sorted(m for m in sys.modules if m.startswith('dagster_project.defs')))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True True []", done.stdout + done.stderr
