@@ -29,7 +29,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -164,14 +163,12 @@ def run(
     env: Mapping[str, str],
     cwd: str | os.PathLike[str],
     while_running: Callable[[], object] | None = None,
-    timeout: float | None = None,
 ) -> subprocess.CompletedProcess:
     """:func:`subprocess.run` of ``args`` as a fork of the server, output captured as text: standard
     error is merged into ``stdout`` (``stderr`` is empty), as :func:`popen` gives it.
 
     ``while_running`` is called once the fork has started, before its output is read: this process's
-    own work (imports, say) meanwhile, on another core than dbt's. After ``timeout`` seconds the fork
-    is killed and :class:`subprocess.TimeoutExpired` raised, with the output so far.
+    own work (imports, say) meanwhile, on another core than dbt's.
     """
     forked = popen(args, env=env, cwd=cwd)
     try:
@@ -182,25 +179,9 @@ def run(
         forked.wait()
         forked.stdout.close()
         raise
-    expired = threading.Event()
-
-    def expire() -> None:
-        expired.set()
-        forked.kill()
-
-    timer = threading.Timer(timeout, expire) if timeout is not None else None
-    if timer is not None:
-        timer.start()
-    try:
-        with forked.stdout:
-            output = forked.stdout.read().decode("utf-8", errors="replace")
-        returncode = forked.wait()
-    finally:
-        if timer is not None:
-            timer.cancel()
-    if expired.is_set():
-        raise subprocess.TimeoutExpired(list(args), timeout or 0, output=output)
-    return subprocess.CompletedProcess(list(args), returncode, output, "")
+    with forked.stdout:
+        output = forked.stdout.read().decode("utf-8", errors="replace")
+    return subprocess.CompletedProcess(list(args), forked.wait(), output, "")
 
 
 def name_process(name: str) -> None:

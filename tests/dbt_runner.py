@@ -2,7 +2,7 @@
 
 ``build_warehouse`` creates a fresh DuckDB file, creates every raw table with
 the loader's DDL (``dagster_project.loading.raw_schema``), inserts the given
-rows, runs ``dbt build`` once (a fork of a process that has imported dbt) and returns a read-only handle
+rows, runs ``dbt build`` once in a subprocess and returns a read-only handle
 on the result. Use it from module- or session-scoped fixtures so dbt runs once
 per fixture, not once per test.
 
@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -30,7 +31,6 @@ from typing import Any
 
 import duckdb
 
-from dagster_project import dbt_launcher
 from dagster_project.contract import LOAD_METADATA_COLUMNS, TABLES, table
 from dagster_project.loading.raw_schema import RAW_SCHEMA, create_schemas_sql
 from dagster_project.settings import DBT_PROJECT_DIR
@@ -183,9 +183,10 @@ def run_dbt(args: list[str], work_dir: Path, db_path: Path, extra_env: Mapping[s
         **extra_env,
     }
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    # a fork of the process that has imported dbt (dagster_project/dbt_launcher.py), as the pipeline runs it
-    result = dbt_launcher.run(command, env=env, cwd=db_path.parent, timeout=600)
-    output = result.stdout
+    result = subprocess.run(
+        command, cwd=db_path.parent, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+    output = result.stdout + result.stderr
     stray = DBT_PROJECT_DIR / db_path.name
     if stray.exists():  # dbt resolved the relative path against the project's folder: say so, loudly
         stray.unlink()
