@@ -20,6 +20,7 @@ from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from dagster_project import dbt_launcher
 from dagster_project.folders import remove_all_but_newest
 from dagster_project.settings import DBT_PROJECT_DIR, Settings, dbt_variables, process_environment, settings
 
@@ -91,8 +92,6 @@ def run_dbt_quietly(
     after it: a parse before a run no longer pays dbt's import of its own.
     ``while_running`` is this process's work meanwhile (:func:`dbt_launcher.run`).
     """
-    from dagster_project import dbt_launcher
-
     config = config or settings()
     project = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
     target = ["--target", config.target, "--target-path", str(target_path)]

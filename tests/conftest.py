@@ -134,7 +134,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         )
     busy: dict[str, float] = {}
     for module, (_, _, seconds) in _module_spans.items():
-        busy[_module_workers.get(module, "main")] = busy.get(_module_workers.get(module, "main"), 0.0) + seconds
+        worker = _module_workers.get(module, "main")
+        busy[worker] = busy.get(worker, 0.0) + seconds
     total = sum(busy.values())
     per_worker = ", ".join(f"{worker} {seconds:.0f} s" for worker, seconds in sorted(busy.items()))
     terminalreporter.write_line(f"{total:8.1f} s  of tests in all ({per_worker})")
