@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import shutil
 import signal
@@ -131,3 +132,34 @@ def test_a_process_that_forked_dbt_leaves_nothing_behind_when_it_exits(tmp_path:
     while process_group_members(process.pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert process_group_members(process.pid) == []
+
+
+def _dbt_seen_from_a_fork(report: str) -> None:
+    """In a fork of this process: dbt's entry point replaced by one that records how the collector stands."""
+    import gc
+
+    from dbt.cli.main import cli
+
+    def record(**_: object) -> None:
+        Path(report).write_text(json.dumps([gc.get_freeze_count(), gc.isenabled()]), encoding="utf-8")
+        raise SystemExit(0)
+
+    cli.main = record
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    output = multiprocessing.connection.Connection(write_end, readable=False)
+    dbt_launcher.run_dbt(["--version"], dict(os.environ), str(Path(report).parent), output)
+
+
+def test_dbt_starts_in_the_fork_with_the_imported_objects_left_out_of_garbage_collection(tmp_path: Path) -> None:
+    """gc.freeze before dbt: the collector's full passes skip the modules the server imported, and it still runs."""
+    import gc
+
+    report = tmp_path / "collector.json"
+    assert gc.get_freeze_count() == 0  # this process (pytest) freezes nothing
+    child = multiprocessing.get_context("fork").Process(target=_dbt_seen_from_a_fork, args=(str(report),))
+    child.start()
+    child.join(timeout=120)
+    assert child.exitcode == 0
+    frozen, enabled = json.loads(report.read_text(encoding="utf-8"))
+    assert frozen > 10_000 and enabled  # every object alive at the fork (dbt's modules among them)
