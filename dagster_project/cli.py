@@ -139,7 +139,14 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 
 
 def _checked_run(config, day_range, verbose: bool):
-    """With the warehouse's lock held: the checks, recovery of dead runs, the wait for the pool, then the run."""
+    """With the warehouse's lock held: the checks, recovery of dead runs, the wait for the pool, then the run.
+
+    dbt's forkserver starts first: it imports dbt (seconds) while this process imports Dagster and
+    opens the instance, so the parse and the dbt steps find dbt imported (dagster_project.dbt_launcher).
+    """
+    from dagster_project import dbt_launcher
+
+    dbt_launcher.warm_up()
     from dagster_project.dbt_project import prepare_manifest
     from dagster_project.defs.resources import WAREHOUSE_POOL
     from dagster_project.pipeline import run_nightly
