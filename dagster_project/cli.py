@@ -141,8 +141,9 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 def _checked_run(config, day_range, verbose: bool):
     """With the warehouse's lock held: the checks, recovery of dead runs, the wait for the pool, then the run.
 
-    dbt's forkserver starts first: it imports dbt (seconds) while this process imports Dagster and
-    opens the instance, so the parse and the dbt steps find dbt imported (dagster_project.dbt_launcher).
+    dbt's forkserver starts first: it imports dbt (seconds) while this process imports the run's
+    modules and opens the Dagster instance, so the parse and the dbt steps find dbt imported
+    (dagster_project.dbt_launcher).
     """
     from dagster_project import dbt_launcher
 

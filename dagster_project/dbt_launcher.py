@@ -5,7 +5,8 @@ run). A new Python spends seconds importing dbt-core before it reads a file:
 measured on the sample, 4.5 to 6.6 s from a dbt step's start to dbt's first
 log line on the loaded 2-core machine, 4 to 5 s of it ``import
 dbt.cli.main``. A :mod:`multiprocessing` forkserver started once per trustqa
-process (:func:`warm_up`, when a run sets up its resources) imports dbt once;
+process (:func:`warm_up`: when ``trustqa materialize`` holds its warehouse,
+or when a run sets up its resources) imports dbt once;
 every dbt command is then a fork of that server, with its own pid, exit code,
 signals and standard output, as before, without the import.
 
