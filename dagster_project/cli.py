@@ -141,19 +141,12 @@ def cmd_materialize(args: argparse.Namespace) -> int:
 def _checked_run(config, day_range, verbose: bool):
     """With the warehouse's lock held: the checks, recovery of dead runs, the wait for the pool, then the run.
 
-    dbt's forkserver starts first: it imports dbt (seconds) while this process imports the run's
-    modules and opens the Dagster instance, so the parse and the dbt steps find dbt imported
-    (dagster_project.dbt_launcher).
+    Once the checks pass, dbt's forkserver starts: it imports dbt (seconds) while this process
+    imports the run's modules and opens the Dagster instance, so the parse and the dbt steps find
+    dbt imported (dagster_project.dbt_launcher). A refused run starts none (its exit would wait for it).
     """
     from dagster_project import dbt_launcher
-
-    dbt_launcher.warm_up()
-    from dagster_project.dbt_project import prepare_manifest
-    from dagster_project.defs.resources import WAREHOUSE_POOL
-    from dagster_project.pipeline import run_nightly
-    from dagster_project.runs.pool_wait import wait_for_pool
     from dagster_project.runs.preflight import check_duckdb_file, check_snowflake_reachable
-    from dagster_project.runs.recovery import recover_dead_runs
 
     def notify(line: str) -> None:
         print(f"trustqa materialize: {line}", flush=True)
@@ -161,6 +154,13 @@ def _checked_run(config, day_range, verbose: bool):
     check_duckdb_file(config.duckdb_path, "warehouse" if config.target == "duckdb" else "loader scratch", notify)
     if config.target == "snowflake":
         check_snowflake_reachable()
+    dbt_launcher.warm_up()
+    from dagster_project.dbt_project import prepare_manifest
+    from dagster_project.defs.resources import WAREHOUSE_POOL
+    from dagster_project.pipeline import run_nightly
+    from dagster_project.runs.pool_wait import wait_for_pool
+    from dagster_project.runs.recovery import recover_dead_runs
+
     instance = dagster_instance(config)
     for line in recover_dead_runs(instance, held_warehouse=config.duckdb_path).lines():
         notify(line)
