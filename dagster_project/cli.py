@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import datetime as dt
 import functools
-import gc
 import os
 import subprocess
 import sys
@@ -586,18 +585,5 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def run() -> None:
-    """The ``trustqa`` command: :func:`main`, then exit with its code.
-
-    Before the exit every object still alive is left out of Python's garbage collector
-    (gc.freeze): the interpreter's teardown otherwise runs full collections over the modules of
-    Dagster, dbt and Great Expectations, about 2 s of every command's wall time on the sample,
-    for memory the operating system takes back anyway. Exit handlers run as before.
-    """
-    code = main()
-    gc.freeze()
-    sys.exit(code)
-
-
 if __name__ == "__main__":
-    run()
+    sys.exit(main())
