@@ -1,11 +1,16 @@
-"""dbt tests on the incremental histories: in a windowed run, the keys the run rewrote; otherwise everything.
+"""dbt tests on the incremental models: in a windowed run, the keys or days the run rewrote; otherwise everything.
 
 macros/tests/get_where_subquery.sql turns the `__rebuilt_keys__` placeholder
-(dbt_project.yml, every intermediate test) into "keys that have a row with
-the model's greatest _built_at" when the run has a partition window. A small
-warehouse: orders 1 and 2 exported on day 1, a new version of order 2 on day
-2, built once without and once with the day-2 window. Then a duplicate row is
-planted, for a key the day-2 run did not touch and for one it did.
+(dbt_project.yml, every intermediate and marts test) into "keys that have a
+row with the model's greatest _built_at" when the run has a partition window.
+A small warehouse: orders 1 and 2 exported on day 1, a new version of order 2
+on day 2, built once without and once with the day-2 window. Then a duplicate
+row is planted, for a key the day-2 run did not touch and for one it did.
+
+The feature mart (strategy `replace_days`) rewrites whole days: its tests
+check the rows of the greatest `_built_at`. On a copy of the sample warehouse
+whose last two days carry a later build's stamp, a duplicate (as_of_day,
+user_id) is planted in a rewritten day and in an older one.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import SampleWarehouse
 from tests.dbt_runner import DbtFailed, create_raw_warehouse, run_dbt
 
 pytestmark = pytest.mark.slow
@@ -110,3 +116,47 @@ def test_a_duplicate_in_a_rewritten_key_fails_the_windowed_run(built: Path, tmp_
     output = str(failed.value)
     assert "FAIL 1 unique_combination_of_columns_int_orders_history_order_id__version_number" in output
     assert "valid_history_intervals_int_orders_history_order_id" in output
+
+
+FEATURES = "marts.fct_user_risk_features_daily"
+FEATURES_UNIQUE = "unique_combination_of_columns_fct_user_risk_features_daily_as_of_day__user_id"
+# the nightly of the sample's last day; its build rewrote 11-13 and 11-14 (the late-data lookback)
+NIGHT = ["--vars", json.dumps({"min_date": "2026-11-14", "max_date": "2026-11-14"})]
+
+
+@pytest.fixture(scope="module")
+def features(sample_warehouse: SampleWarehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample: 11-13 and 11-14 of the feature mart rewritten by a later build, and one
+    (as_of_day, user_id) row duplicated on 11-14 and one on 11-05 (each copy keeps its day's stamp)."""
+    assert sample_warehouse.first_run.returncode == 0, sample_warehouse.first_run.stderr[-2000:]
+    db = tmp_path_factory.mktemp("rebuilt_days") / "trustqa.duckdb"
+    shutil.copyfile(sample_warehouse.path, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            f"update {FEATURES} set _built_at = (select max(_built_at) from {FEATURES}) + interval 1 hour "
+            "where as_of_day >= date '2026-11-13'"
+        )
+        for day in ("2026-11-14", "2026-11-05"):
+            con.execute(
+                f"insert into {FEATURES} select * from {FEATURES} where as_of_day = date '{day}' "
+                f"and user_id = (select min(user_id) from {FEATURES} where as_of_day = date '{day}')"
+            )
+    return db
+
+
+def _test_features(db: Path, work: Path, *args: str) -> str:
+    with pytest.raises(DbtFailed) as failed:
+        run_dbt(["test", "--select", "fct_user_risk_features_daily,test_type:data", *args], work, db)
+    return str(failed.value)
+
+
+def test_the_feature_mart_tests_of_a_windowed_run_check_the_days_its_build_rewrote(
+    features: Path, tmp_path: Path
+) -> None:
+    output = _test_features(features, tmp_path, *NIGHT)
+    assert f"FAIL 1 {FEATURES_UNIQUE}" in output  # the duplicate of 11-14; 11-05's is left to the whole table
+    assert "PASS=2" in output  # the row rules of the rewritten days hold
+
+
+def test_the_feature_mart_tests_without_a_window_check_every_day(features: Path, tmp_path: Path) -> None:
+    assert f"FAIL 2 {FEATURES_UNIQUE}" in _test_features(features, tmp_path)

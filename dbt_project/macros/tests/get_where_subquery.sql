@@ -1,7 +1,7 @@
 {#-
     dbt's hook for the `where` config of data tests (dbt docs, "where":
     custom logic), overridden for one placeholder, `__rebuilt_keys__`, which
-    dbt_project.yml sets on every test of the intermediate layer.
+    dbt_project.yml sets on every test of the intermediate and marts layers.
 
     In a run with a partition window (Dagster passes min_date/max_date) a test
     on an incremental history model checks only the keys its latest build
@@ -13,9 +13,17 @@
     still caught. The cost follows the new day, not the 28 million versions of
     scale 10.
 
+    A model of the `replace_days` strategy (macros/incremental/replace_days.sql,
+    the feature mart) rewrites whole days: every row of each day it
+    recomputes carries that build's `_built_at`. Its tests then check the
+    rows with the greatest `_built_at`, which are every row of the rewritten
+    days. The rules of such a model must concern one row or one day (a
+    not-null column, a rate in [0, 1], a unique (day, user)): a failure
+    planted by the build lies within a rewritten day.
+
     Without a window (`dbt build`, `dbt test`, `trustqa materialize` with no
     partition) and on any model without `_built_at`, the placeholder becomes
-    `true`: the whole table is tested.
+    `true`: the whole table is tested (so are the table marts, rebuilt whole).
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
@@ -38,7 +46,14 @@
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
     {%- set key = tested.config.get('unique_key') if tested else none -%}
     {%- set columns = tested.columns.keys() | list if tested else [] -%}
-    {%- if partition_window() is none or not key or key is not string or '_built_at' not in columns -%}
+    {%- set replaces_days = tested.config.get('incremental_strategy') == 'replace_days' if tested else false -%}
+    {%- if partition_window() is none or '_built_at' not in columns -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- if replaces_days -%}
+        {{ return('_built_at = (select max(latest._built_at) from ' ~ relation ~ ' as latest)') }}
+    {%- endif -%}
+    {%- if not key or key is not string -%}
         {{ return('true') }}
     {%- endif -%}
     {%- set condition -%}
