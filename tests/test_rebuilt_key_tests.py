@@ -95,10 +95,16 @@ def _test_history(db: Path, work: Path, *args: str) -> None:
 
 
 def test_the_windowed_run_rewrote_only_the_key_it_touched(built: Path) -> None:
+    """...and every version of it, old ones included: the rows of the greatest _built_at are whole histories."""
     with duckdb.connect(str(built), read_only=True) as con:
-        stamps = dict(con.execute(f"select order_id, max(_built_at) from {HISTORY} group by order_id").fetchall())
+        stamps = {
+            key: (first, last)
+            for key, first, last in con.execute(
+                f"select order_id, min(_built_at), max(_built_at) from {HISTORY} group by order_id"
+            ).fetchall()
+        }
         versions = con.execute(f"select count(*) from {HISTORY} where order_id = '2'").fetchone()[0]
-    assert stamps["2"] > stamps["1"]
+    assert stamps["2"][0] == stamps["2"][1] > stamps["1"][1]
     assert versions == 2
 
 

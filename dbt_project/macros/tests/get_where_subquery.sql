@@ -4,26 +4,31 @@
     dbt_project.yml sets on every test of the intermediate and marts layers.
 
     In a run with a partition window (Dagster passes min_date/max_date) a test
-    on an incremental history model checks only the keys its latest build
-    rewrote: every row (old or new) of each key that has a row with the
-    model's greatest `_built_at` (macros/incremental/build_stamp.sql). A key's
-    history depends only on that key's rows and delete+insert rewrites all of
-    them, so the rows of the other keys are the ones earlier runs tested; a
-    duplicate or a broken interval always involves a rewritten key, and is
-    still caught. The cost follows the new day, not the 28 million versions of
-    scale 10.
+    on an incremental model that rewrites whole keys or whole days checks
+    only the rows of its latest build: those with the model's greatest
+    `_built_at` (macros/incremental/build_stamp.sql).
 
-    A model of the `replace_days` strategy (macros/incremental/replace_days.sql,
-    the feature mart) rewrites whole days: every row of each day it
-    recomputes carries that build's `_built_at`. Its tests then check the
-    rows with the greatest `_built_at`, which are every row of the rewritten
-    days. The rules of such a model must concern one row or one day (a
-    not-null column, a rate in [0, 1], a unique (day, user)): a failure
-    planted by the build lies within a rewritten day.
+    * The histories (delete+insert on one key column) rebuild every version
+      of each key they touch (raw_versions reads all raw rows of a changed
+      key), so those rows are the whole histories of the rewritten keys, old
+      versions included. A key's history depends only on that key's rows:
+      the rows of the other keys are the ones earlier runs tested, and a
+      duplicate or a broken interval always involves a rewritten key.
+    * The feature mart (strategy `replace_days`,
+      macros/incremental/replace_days.sql) rewrites whole days, so those rows
+      are every row of the rewritten days. Its rules concern one row or one
+      day (a not-null column, a rate in [0, 1], a unique (day, user)): a
+      failure the build planted lies within a rewritten day.
+
+    The cost follows the new day, not the 28 million versions of scale 10:
+    finding those rows filters one column against its maximum (0.02 s on
+    the scale-10 orders history, where a semi-join of the rewritten keys
+    back to the whole table, the same rows, took 0.33 s).
 
     Without a window (`dbt build`, `dbt test`, `trustqa materialize` with no
-    partition) and on any model without `_built_at`, the placeholder becomes
-    `true`: the whole table is tested (so are the table marts, rebuilt whole).
+    partition) and on any other model (a table mart, rebuilt whole; a model
+    without `_built_at`), the placeholder becomes `true`: the whole table is
+    tested.
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
@@ -44,24 +49,14 @@
 {#- The condition `__rebuilt_keys__` stands for (see get_where_subquery). -#}
 {% macro rebuilt_keys_condition(relation) -%}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
-    {%- set key = tested.config.get('unique_key') if tested else none -%}
-    {%- set columns = tested.columns.keys() | list if tested else [] -%}
-    {%- set replaces_days = tested.config.get('incremental_strategy') == 'replace_days' if tested else false -%}
-    {%- if partition_window() is none or '_built_at' not in columns -%}
+    {%- if tested is none or partition_window() is none or '_built_at' not in tested.columns -%}
         {{ return('true') }}
     {%- endif -%}
-    {%- if replaces_days -%}
-        {{ return('_built_at = (select max(latest._built_at) from ' ~ relation ~ ' as latest)') }}
-    {%- endif -%}
-    {%- if not key or key is not string -%}
+    {%- set strategy = tested.config.get('incremental_strategy') -%}
+    {%- set key = tested.config.get('unique_key') -%}
+    {%- set whole_keys = strategy == 'delete+insert' and key is string -%}
+    {%- if not (whole_keys or strategy == 'replace_days') -%}
         {{ return('true') }}
     {%- endif -%}
-    {%- set condition -%}
-        {{ key }} in (
-            select rebuilt.{{ key }}
-            from {{ relation }} as rebuilt
-            where rebuilt._built_at = (select max(latest._built_at) from {{ relation }} as latest)
-        )
-    {%- endset -%}
-    {{ return(condition) }}
+    {{ return('_built_at = (select max(latest._built_at) from ' ~ relation ~ ' as latest)') }}
 {%- endmacro %}
