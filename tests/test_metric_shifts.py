@@ -33,8 +33,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
+from scipy.stats import false_discovery_control
 
 from dagster_project.loading.export_files import export_days
 from dagster_project.settings import DBT_PROJECT_DIR, snowflake_settings
@@ -482,6 +484,9 @@ def test_the_planted_drop_is_flagged_and_attributed_to_its_two_agents(shifts: di
         "communication_score",
         "critical_error",
     }
+    # a decomposition row carries no test (the rubric items' q-values: test_rubric_q_values_...)
+    decomposed = [row for name, rows in drivers[key].items() if name != "rubric_item" for row in rows.values()]
+    assert decomposed and all(row["p_value"] is None and row["q_value"] is None for row in decomposed)
 
 
 def test_a_mix_only_change_is_all_mix(shifts: dict, drivers: dict) -> None:
@@ -695,3 +700,22 @@ def test_the_same_rows_on_snowflake(snowflake_shifts: SnowflakeSettings, warehou
     assert compared["fct_metric_shift_drivers_weekly"] > 1000
     cursor.execute("select count(*) from marts.fct_metric_shifts_weekly where is_signal")
     assert cursor.fetchone()[0] == 6  # the six qa_score slices of W4 (test_benjamini_hochberg_over_the_week_and_metric)
+
+
+def test_rubric_q_values_are_benjamini_hochberg_within_each_shift(sample_warehouse) -> None:
+    """On the bundled sample: the rubric items tested for one shift (week, metric, slice) are adjusted
+    together; each q-value equals scipy's Benjamini-Hochberg of the group's p-values."""
+    assert sample_warehouse.first_run.returncode == 0, sample_warehouse.first_run.stderr[-2000:]
+    with duckdb.connect(str(sample_warehouse.path), read_only=True) as con:
+        rows = con.execute(
+            "select week_start, metric, slice_dimension, slice_value, p_value, q_value "
+            "from marts.fct_metric_shift_drivers_weekly where driver_dimension = 'rubric_item' and p_value is not null"
+        ).fetchall()
+    groups: dict[tuple, list[tuple[float, float]]] = {}
+    for *group, p, q in rows:
+        groups.setdefault(tuple(group), []).append((p, q))
+    several = [tests for tests in groups.values() if len(tests) > 1]
+    assert several, "the sample has shifts with several tested rubric items"
+    for tests in groups.values():
+        expected = false_discovery_control([p for p, _ in tests], method="bh")
+        assert all(close(q, e) for (_, q), e in zip(tests, expected, strict=True)), tests

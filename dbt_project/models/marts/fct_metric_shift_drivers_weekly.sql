@@ -301,27 +301,56 @@ rubric_rows as (
         and (rubric_sides.base_n > 0 or rubric_sides.cur_n > 0)
 ),
 
+-- the rubric items of one shift are several tests of one question: their
+-- q-values are Benjamini-Hochberg adjusted among themselves. Only the rubric
+-- rows carry a test (a decomposition row has no z), and the adjustment's
+-- groups (one driver_dimension each) never mix the two kinds of row, so it
+-- runs on the rubric rows alone: the same q-values without numbering and
+-- scanning the decomposition rows, most of the mart, in two windows.
+rubric_with_p as (
+    select
+        rubric_rows.*,
+        {{ two_sided_p_value('rubric_rows.z') }} as p_value
+    from rubric_rows
+),
+
+rubric_adjusted as (
+    {{ benjamini_hochberg(
+        'rubric_with_p', 'p_value', ['week_start', 'metric', 'slice_dimension', 'slice_value', 'driver_dimension']
+    ) }}
+),
+
 all_rows as (
-    select * from decomposed
+    select
+        decomposed.*,
+        cast(null as double) as p_value,
+        cast(null as double) as q_value
+    from decomposed
 
     union all
 
-    select * from rubric_rows
-),
-
-with_p as (
     select
-        all_rows.*,
-        {{ two_sided_p_value('all_rows.z') }} as p_value
-    from all_rows
-),
-
--- the rubric items of one shift are several tests of one question: their
--- q-values are Benjamini-Hochberg adjusted among themselves
-adjusted as (
-    {{ benjamini_hochberg(
-        'with_p', 'p_value', ['week_start', 'metric', 'slice_dimension', 'slice_value', 'driver_dimension']
-    ) }}
+        week_start,
+        metric,
+        slice_dimension,
+        slice_value,
+        driver_dimension,
+        driver_value,
+        base_n,
+        cur_n,
+        base_share,
+        cur_share,
+        base_value,
+        cur_value,
+        mix_effect,
+        rate_effect,
+        contribution,
+        contribution_share,
+        rank,
+        z,
+        p_value,
+        q_value
+    from rubric_adjusted
 ),
 
 final as (
@@ -346,7 +375,7 @@ final as (
         z,
         p_value,
         q_value
-    from adjusted
+    from all_rows
 )
 
 select * from final
