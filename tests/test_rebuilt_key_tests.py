@@ -1,8 +1,10 @@
 """dbt tests on the incremental models: in a windowed run, the keys or days the run rewrote; otherwise everything.
 
 macros/tests/get_where_subquery.sql turns the `__rebuilt_keys__` placeholder
-(dbt_project.yml, every intermediate and marts test) into "keys that have a
-row with the model's greatest _built_at" when the run has a partition window.
+(dbt_project.yml, every intermediate and marts test) into "rows with the
+model's greatest _built_at" when the run has a partition window and the model
+opts in (the histories rewrite every version of a key they touch, so these
+rows are whole histories).
 A small warehouse: orders 1 and 2 exported on day 1, a new version of order 2
 on day 2, built once without and once with the day-2 window. Then a duplicate
 row is planted, for a key the day-2 run did not touch and for one it did.
@@ -126,7 +128,7 @@ def test_a_duplicate_in_a_rewritten_key_fails_the_windowed_run(built: Path, tmp_
 
 FEATURES = "marts.fct_user_risk_features_daily"
 FEATURES_UNIQUE = "unique_combination_of_columns_fct_user_risk_features_daily_as_of_day__user_id"
-# the nightly of the sample's last day; its build rewrote 11-13 and 11-14 (the late-data lookback)
+# the nightly of the sample's last day (the fixture marks 11-13 and 11-14 as its build's days)
 NIGHT = ["--vars", json.dumps({"min_date": "2026-11-14", "max_date": "2026-11-14"})]
 
 
@@ -166,3 +168,19 @@ def test_the_feature_mart_tests_of_a_windowed_run_check_the_days_its_build_rewro
 
 def test_the_feature_mart_tests_without_a_window_check_every_day(features: Path, tmp_path: Path) -> None:
     assert f"FAIL 2 {FEATURES_UNIQUE}" in _test_features(features, tmp_path)
+
+
+def _compiled_tests(work: Path, model: str) -> dict[str, str]:
+    folder = work / "target" / "compiled" / "trustqa" / "models"
+    return {path.stem: path.read_text() for path in folder.rglob("*.sql") if model in path.stem}
+
+
+def test_only_models_that_opt_in_are_scoped(built: Path, tmp_path: Path) -> None:
+    """In a windowed compile, the history (meta tests_on_latest_build) reads its latest build's rows;
+    int_qa_cases (incremental on two key columns, without the flag or `_built_at`) is tested whole."""
+    selectors = ["int_orders_history,test_type:data", "int_qa_cases,test_type:data"]
+    run_dbt(["compile", "--select", *selectors, *WINDOW], tmp_path, built)
+    history, cases = _compiled_tests(tmp_path, "int_orders_history"), _compiled_tests(tmp_path, "int_qa_cases")
+    assert history and cases
+    assert all("where _built_at = (select max(latest._built_at)" in sql for sql in history.values())
+    assert all("where true) dbt_subquery" in sql and "_built_at" not in sql for sql in cases.values())

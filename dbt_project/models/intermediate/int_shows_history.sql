@@ -6,6 +6,7 @@
     materialized='incremental',
     tags=['daily_partitioned'],
     incremental_strategy='delete+insert',
+    meta={'tests_on_latest_build': true},
     unique_key='show_id',
     on_schema_change='fail',
 ) }}

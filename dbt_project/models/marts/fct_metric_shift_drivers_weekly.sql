@@ -322,7 +322,24 @@ rubric_adjusted as (
 
 all_rows as (
     select
-        decomposed.*,
+        week_start,
+        metric,
+        slice_dimension,
+        slice_value,
+        driver_dimension,
+        driver_value,
+        base_n,
+        cur_n,
+        base_share,
+        cur_share,
+        base_value,
+        cur_value,
+        mix_effect,
+        rate_effect,
+        contribution,
+        contribution_share,
+        rank,
+        z,
         cast(null as double) as p_value,
         cast(null as double) as q_value
     from decomposed

@@ -21,6 +21,7 @@
     materialized='incremental',
     tags=['daily_partitioned'],
     incremental_strategy='replace_days',
+    meta={'tests_on_latest_build': true},
     replace_days_column='as_of_day',
     replace_days_inputs=inputs,
     on_schema_change='append_new_columns',
