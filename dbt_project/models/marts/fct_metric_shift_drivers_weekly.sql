@@ -30,6 +30,12 @@
 {%- set metrics = shift_metrics() %}
 {%- set dimensions = shift_dimensions() %}
 {%- set qa_metrics = ['qa_score', 'policy_adherence_rate', 'critical_error_rate'] %}
+{#- every column but p_value and q_value, in the mart's order #}
+{%- set row_columns = [
+    'week_start', 'metric', 'slice_dimension', 'slice_value', 'driver_dimension', 'driver_value',
+    'base_n', 'cur_n', 'base_share', 'cur_share', 'base_value', 'cur_value',
+    'mix_effect', 'rate_effect', 'contribution', 'contribution_share', 'rank', 'z',
+] %}
 {%- set slices = [{'name': 'all', 'column': "'all'", 'slice': metrics.keys() | list}]
     + (dimensions | selectattr('slice') | list) %}
 
@@ -322,24 +328,9 @@ rubric_adjusted as (
 
 all_rows as (
     select
-        week_start,
-        metric,
-        slice_dimension,
-        slice_value,
-        driver_dimension,
-        driver_value,
-        base_n,
-        cur_n,
-        base_share,
-        cur_share,
-        base_value,
-        cur_value,
-        mix_effect,
-        rate_effect,
-        contribution,
-        contribution_share,
-        rank,
-        z,
+        {%- for column in row_columns %}
+        {{ column }},
+        {%- endfor %}
         cast(null as double) as p_value,
         cast(null as double) as q_value
     from decomposed
@@ -347,24 +338,9 @@ all_rows as (
     union all
 
     select
-        week_start,
-        metric,
-        slice_dimension,
-        slice_value,
-        driver_dimension,
-        driver_value,
-        base_n,
-        cur_n,
-        base_share,
-        cur_share,
-        base_value,
-        cur_value,
-        mix_effect,
-        rate_effect,
-        contribution,
-        contribution_share,
-        rank,
-        z,
+        {%- for column in row_columns %}
+        {{ column }},
+        {%- endfor %}
         p_value,
         q_value
     from rubric_adjusted
@@ -372,24 +348,9 @@ all_rows as (
 
 final as (
     select
-        week_start,
-        metric,
-        slice_dimension,
-        slice_value,
-        driver_dimension,
-        driver_value,
-        base_n,
-        cur_n,
-        base_share,
-        cur_share,
-        base_value,
-        cur_value,
-        mix_effect,
-        rate_effect,
-        contribution,
-        contribution_share,
-        rank,
-        z,
+        {%- for column in row_columns %}
+        {{ column }},
+        {%- endfor %}
         p_value,
         q_value
     from all_rows
