@@ -30,7 +30,7 @@
 {%- set metrics = shift_metrics() %}
 {%- set dimensions = shift_dimensions() %}
 {%- set qa_metrics = ['qa_score', 'policy_adherence_rate', 'critical_error_rate'] %}
-{#- every column but p_value and q_value, in the mart's order #}
+{#- every column but p_value and q_value, in the mart's order (both branches of `final`) #}
 {%- set row_columns = [
     'week_start', 'metric', 'slice_dimension', 'slice_value', 'driver_dimension', 'driver_value',
     'base_n', 'cur_n', 'base_share', 'cur_share', 'base_value', 'cur_value',
@@ -326,7 +326,7 @@ rubric_adjusted as (
     ) }}
 ),
 
-all_rows as (
+final as (
     select
         {%- for column in row_columns %}
         {{ column }},
@@ -344,16 +344,6 @@ all_rows as (
         p_value,
         q_value
     from rubric_adjusted
-),
-
-final as (
-    select
-        {%- for column in row_columns %}
-        {{ column }},
-        {%- endfor %}
-        p_value,
-        q_value
-    from all_rows
 )
 
 select * from final
