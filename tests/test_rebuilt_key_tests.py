@@ -5,6 +5,7 @@ macros/tests/get_where_subquery.sql turns the `__rebuilt_keys__` placeholder
 model's greatest _built_at" when the run has a partition window and the model
 opts in (the histories rewrite every version of a key they touch, so these
 rows are whole histories).
+
 A small warehouse: orders 1 and 2 exported on day 1, a new version of order 2
 on day 2, built once without and once with the day-2 window. Then a duplicate
 row is planted, for a key the day-2 run did not touch and for one it did.
