@@ -53,13 +53,14 @@ def dbt_process_environment(config: Settings) -> dict[str, str]:
 
 
 def parse_inputs_fingerprint(target: str, environment: Mapping[str, str] | None = None) -> str:
-    """A digest of everything a parse depends on: every file of the dbt project (its path and bytes),
-    the dbt target, the variables the project reads in dbt's ``environment`` (default: that of
-    the process's settings), and the dbt version."""
+    """A digest of everything a parse depends on: where the dbt project is (the manifest records its
+    absolute path: a parse of a copy elsewhere reads seeds and files from there), every file of the
+    project (its path and bytes), the dbt target, the variables the project reads in dbt's
+    ``environment`` (default: that of the process's settings), and the dbt version."""
     if environment is None:
         environment = dbt_process_environment(settings())
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(str(DBT_PROJECT_DIR.resolve()).encode() + b"\0")
     for folder, subfolders, files in os.walk(DBT_PROJECT_DIR):
         if Path(folder) == DBT_PROJECT_DIR:
             subfolders[:] = [d for d in subfolders if d not in _GENERATED_DIRS]

@@ -64,7 +64,13 @@ def test_the_parse_fingerprint_follows_files_target_and_environment(tmp_path, mo
     monkeypatch.setenv("TRUSTQA_DUCKDB_PATH", str(tmp_path / "a.duckdb"))
     model = copy / "models" / "marts" / "dim_date.sql"
     model.write_text(model.read_text() + "\n-- edited\n")
-    assert project.parse_inputs_fingerprint("duckdb") != base
+    edited = project.parse_inputs_fingerprint("duckdb")
+    assert edited != base
+    # the same files in another folder (a moved clone): the manifest's paths would point at the old one
+    moved = tmp_path / "moved" / "dbt_project"
+    shutil.copytree(copy, moved, ignore=shutil.ignore_patterns("target"))
+    monkeypatch.setattr(project, "DBT_PROJECT_DIR", moved)
+    assert project.parse_inputs_fingerprint("duckdb") != edited
 
 
 def test_two_warehouses_keep_their_own_parse_and_switching_back_parses_nothing(tmp_path, monkeypatch) -> None:
