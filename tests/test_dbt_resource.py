@@ -43,6 +43,7 @@ def test_the_pipeline_uses_it_with_the_file_log_at_info_unless_told_otherwise(tm
     assert isinstance(dbt, TrustqaDbtCliResource)
     assert dbt.command_prefix == [
         shutil.which("env"),
+        "TRUSTQA_DBT_TESTS_ON_LATEST_BUILD=true",  # the run's data tests check what it built
         "TRUSTQA_DUCKDB_MEMORY_LIMIT=4GB",
         f"TRUSTQA_DUCKDB_PATH={tmp_path / 'w.duckdb'}",
         "TRUSTQA_TARGET=duckdb",

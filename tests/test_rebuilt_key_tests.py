@@ -10,6 +10,11 @@ A small warehouse: orders 1 and 2 exported on day 1, a new version of order 2
 on day 2, built once without and once with the day-2 window. Then a duplicate
 row is planted, for a key the day-2 run did not touch and for one it did.
 
+The staging models (delete+insert, one row per key) are scoped the same way
+in a Dagster run, which sets TRUSTQA_DBT_TESTS_ON_LATEST_BUILD (the staging
+step has no partition window): the same warehouse's `stg_marketplace__orders`
+gets a duplicate of the untouched order and of the rewritten one.
+
 The feature mart (strategy `replace_days`) rewrites whole days: its tests
 check the rows of the greatest `_built_at`. On a copy of the sample warehouse
 whose last two days carry a later build's stamp, a duplicate (as_of_day,
@@ -125,6 +130,43 @@ def test_a_duplicate_in_a_rewritten_key_fails_the_windowed_run(built: Path, tmp_
     output = str(failed.value)
     assert "FAIL 1 unique_combination_of_columns_int_orders_history_order_id__version_number" in output
     assert "valid_history_intervals_int_orders_history_order_id" in output
+
+
+STAGING = "staging.stg_marketplace__orders"
+STAGING_UNIQUE = "unique_stg_marketplace__orders_order_id"
+PIPELINE = {"TRUSTQA_DBT_TESTS_ON_LATEST_BUILD": "true"}  # what every dbt step of a Dagster run sets
+
+
+def _tampered_staging(built: Path, tmp_path: Path, order_id: int) -> Path:
+    """A copy of the warehouse where the staging row of `order_id` appears twice (same row, same _built_at)."""
+    db = tmp_path / "trustqa.duckdb"
+    shutil.copyfile(built, db)
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"insert into {STAGING} select * from {STAGING} where order_id = ?", [str(order_id)])
+    return db
+
+
+def _test_staging(db: Path, work: Path, extra_env: dict[str, str] | None = None) -> None:
+    run_dbt(["test", "--select", "stg_marketplace__orders,test_type:data"], work, db, extra_env)
+
+
+def test_staging_rows_carry_the_stamp_of_the_build_that_wrote_their_key(built: Path) -> None:
+    with duckdb.connect(str(built), read_only=True) as con:
+        stamps = dict(con.execute(f"select order_id, _built_at from {STAGING}").fetchall())
+    assert stamps["2"] > stamps["1"]  # the day-2 run recomputed order 2 only (its new version)
+
+
+def test_a_staging_duplicate_of_an_untouched_key_is_left_to_the_whole_table_run(built: Path, tmp_path: Path) -> None:
+    db = _tampered_staging(built, tmp_path, order_id=1)
+    _test_staging(db, tmp_path, PIPELINE)  # a Dagster run's tests read order 2's row only: pass
+    with pytest.raises(DbtFailed, match=f"FAIL 1 {STAGING_UNIQUE}"):
+        _test_staging(db, tmp_path)  # `dbt test` by hand: the whole table
+
+
+def test_a_staging_duplicate_of_a_rewritten_key_fails_the_pipeline_run(built: Path, tmp_path: Path) -> None:
+    db = _tampered_staging(built, tmp_path, order_id=2)
+    with pytest.raises(DbtFailed, match=f"FAIL 1 {STAGING_UNIQUE}"):
+        _test_staging(db, tmp_path, PIPELINE)
 
 
 FEATURES = "marts.fct_user_risk_features_daily"

@@ -17,6 +17,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.dbt_project import dbt_executable, dbt_project, parse_cache_dir
+from dagster_project.defs.dbt_args import LATEST_BUILD_TESTS
 from dagster_project.defs.dbt_resource import TrustqaDbtCliResource, dbt_global_flags
 from dagster_project.loading.loader import connect
 from dagster_project.runs.recovery import process_tags
@@ -75,7 +76,7 @@ def build_resources(config: Settings | None = None) -> dict[str, object]:
             target=config.target,
         ),
         "dbt": TrustqaDbtCliResource.with_env(
-            config.dbt_environment(),
+            {**config.dbt_environment(), **LATEST_BUILD_TESTS},
             project_dir=dbt_project,
             dbt_executable=dbt_executable(),
             global_config_flags=dbt_global_flags(config.dbt_log_level_file),

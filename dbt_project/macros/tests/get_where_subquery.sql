@@ -1,9 +1,12 @@
 {#-
     dbt's hook for the `where` config of data tests (dbt docs, "where":
     custom logic), overridden for one placeholder, `__rebuilt_keys__`, which
-    dbt_project.yml sets on every test of the intermediate and marts layers.
+    dbt_project.yml sets on every test of the staging, intermediate and
+    marts layers.
 
-    In a run with a partition window (Dagster passes min_date/max_date) a test
+    In a Dagster run (trustqa sets TRUSTQA_DBT_TESTS_ON_LATEST_BUILD=true on
+    every dbt step; the incremental step also passes its partition window)
+    or a run given a partition window by hand (min_date/max_date), a test
     on an incremental model that rewrites whole keys or whole days checks
     only the rows of its latest build: those with the model's greatest
     `_built_at` (macros/incremental/build_stamp.sql). A model opts in with
@@ -13,6 +16,11 @@
     build also changes kept rows in place (`dim_user_risk_current`'s update
     of the users it keeps) must not opt in: those rows keep an older stamp.
 
+    * The staging models (delete+insert on their key, one row per key)
+      rewrite the row of every key they recompute. Their rules concern one
+      row (not null, accepted values) or the key itself (unique): a
+      duplicate always has a row of the latest build, since the build
+      deleted every earlier row of the keys it wrote.
     * The histories (delete+insert on one key column) rebuild every version
       of each key they touch (raw_versions reads all raw rows of a changed
       key), so those rows are the whole histories of the rewritten keys, old
@@ -30,17 +38,19 @@
     the scale-10 orders history, where a semi-join of the rewritten keys
     back to the whole table, the same rows, took 0.33 s).
 
-    The limit: a windowed run whose tests fail leaves its rows in the table
-    (dbt does not roll a model back), and only the next build's rows are
-    checked after it. A re-run of the same day rewrites the same window and
-    checks it again; a night that moves on instead leaves the older days
-    and keys of the failed build to a whole-table run (`dbt test`,
-    `trustqa materialize` without a partition).
+    The limit: a run whose tests fail leaves its rows in the table (dbt does
+    not roll a model back), and only the next build's rows are checked
+    after it. A re-run of the same day rewrites the same window and checks
+    it again; a night that moves on instead leaves the older days and keys
+    of the failed build to a whole-table run (`dbt test`). On staging the
+    Great Expectations gate of the next night still validates them: it
+    reads every row loaded after the history's watermark, and the history
+    was not built after the failed staging step.
 
-    Without a window (`dbt build`, `dbt test`, `trustqa materialize` with no
-    partition) and on any other model (not opted in; a table mart, rebuilt
-    whole; no `_built_at`), the placeholder becomes `true`: the whole table
-    is tested. A test with its own `where` config is not scoped.
+    Outside a Dagster run and without a window (`dbt build`, `dbt test`)
+    and on any other model (not opted in; a table mart, rebuilt whole; no
+    `_built_at`), the placeholder becomes `true`: the whole table is
+    tested. A test with its own `where` config is not scoped.
 -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
@@ -61,7 +71,11 @@
 {#- The condition `__rebuilt_keys__` stands for (see get_where_subquery). -#}
 {% macro rebuilt_keys_condition(relation) -%}
     {%- set tested = graph.nodes.get(model.attached_node) if model.attached_node else none -%}
-    {%- if tested is none or partition_window() is none or '_built_at' not in tested.columns -%}
+    {%- set pipeline_run = execute and env_var('TRUSTQA_DBT_TESTS_ON_LATEST_BUILD', '') == 'true' -%}
+    {%- if tested is none or '_built_at' not in tested.columns -%}
+        {{ return('true') }}
+    {%- endif -%}
+    {%- if partition_window() is none and not pipeline_run -%}
         {{ return('true') }}
     {%- endif -%}
     {%- if not (tested.config.get('meta') or {}).get('tests_on_latest_build') -%}

@@ -25,7 +25,8 @@ final as (
         outcome,
         updated_at,
         export_date,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from current_versions
 )
 

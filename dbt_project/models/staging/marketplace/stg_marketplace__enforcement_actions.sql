@@ -27,7 +27,8 @@ final as (
         reversal_reason,
         updated_at,
         export_date,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from current_versions
 )
 

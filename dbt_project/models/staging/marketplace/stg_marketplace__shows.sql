@@ -23,7 +23,8 @@ final as (
         peak_viewers,
         updated_at,
         export_date,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from current_versions
 )
 

@@ -24,7 +24,8 @@ final as (
         verification_status,
         updated_at,
         export_date,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from current_versions
 )
 

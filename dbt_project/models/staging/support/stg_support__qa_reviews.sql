@@ -32,7 +32,8 @@ final as (
         overall_score,
         updated_at,
         export_date,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from current_versions
 )
 

@@ -22,7 +22,8 @@ final as (
         created_at,
         updated_at,
         export_date,
-        _loaded_at
+        _loaded_at,
+        {{ build_stamp() }} as _built_at
     from current_versions
 )
 
