@@ -87,14 +87,14 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def _tampered(built: Path, tmp_path: Path, order_id: int) -> Path:
-    """A copy of the warehouse where the first version of `order_id` appears twice (same row, same _built_at)."""
+def _tampered(built: Path, tmp_path: Path, order_id: int, relation: str = HISTORY) -> Path:
+    """A copy of the warehouse where a row of `order_id` appears twice (same row, same _built_at): the
+    first version in the history, the current one in staging."""
+    first = " and version_number = 1" if relation == HISTORY else ""
     db = tmp_path / "trustqa.duckdb"
     shutil.copyfile(built, db)
     with duckdb.connect(str(db)) as con:
-        con.execute(
-            f"insert into {HISTORY} select * from {HISTORY} where order_id = ? and version_number = 1", [str(order_id)]
-        )
+        con.execute(f"insert into {relation} select * from {relation} where order_id = ?{first}", [str(order_id)])
     return db
 
 
@@ -137,15 +137,6 @@ STAGING_UNIQUE = "unique_stg_marketplace__orders_order_id"
 PIPELINE = {"TRUSTQA_DBT_TESTS_ON_LATEST_BUILD": "true"}  # what every dbt step of a Dagster run sets
 
 
-def _tampered_staging(built: Path, tmp_path: Path, order_id: int) -> Path:
-    """A copy of the warehouse where the staging row of `order_id` appears twice (same row, same _built_at)."""
-    db = tmp_path / "trustqa.duckdb"
-    shutil.copyfile(built, db)
-    with duckdb.connect(str(db)) as con:
-        con.execute(f"insert into {STAGING} select * from {STAGING} where order_id = ?", [str(order_id)])
-    return db
-
-
 def _test_staging(db: Path, work: Path, extra_env: dict[str, str] | None = None) -> None:
     run_dbt(["test", "--select", "stg_marketplace__orders,test_type:data"], work, db, extra_env)
 
@@ -157,14 +148,14 @@ def test_staging_rows_carry_the_stamp_of_the_build_that_wrote_their_key(built: P
 
 
 def test_a_staging_duplicate_of_an_untouched_key_is_left_to_the_whole_table_run(built: Path, tmp_path: Path) -> None:
-    db = _tampered_staging(built, tmp_path, order_id=1)
+    db = _tampered(built, tmp_path, order_id=1, relation=STAGING)
     _test_staging(db, tmp_path, PIPELINE)  # a Dagster run's tests read order 2's row only: pass
     with pytest.raises(DbtFailed, match=f"FAIL 1 {STAGING_UNIQUE}"):
         _test_staging(db, tmp_path)  # `dbt test` by hand: the whole table
 
 
 def test_a_staging_duplicate_of_a_rewritten_key_fails_the_pipeline_run(built: Path, tmp_path: Path) -> None:
-    db = _tampered_staging(built, tmp_path, order_id=2)
+    db = _tampered(built, tmp_path, order_id=2, relation=STAGING)
     with pytest.raises(DbtFailed, match=f"FAIL 1 {STAGING_UNIQUE}"):
         _test_staging(db, tmp_path, PIPELINE)
 
